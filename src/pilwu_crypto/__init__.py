@@ -1,0 +1,1 @@
+"""pilwu_crypto: cryptographic core for end-to-end verifiable elections."""

@@ -1,0 +1,1 @@
+"""Algebra: gmpy2 arithmetic core, the Group interface and its implementations, encoding, transcript."""

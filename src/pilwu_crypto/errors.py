@@ -1,0 +1,55 @@
+"""The pilwu_crypto exception hierarchy.
+
+Every error the library raises on bad input descends from :class:`PilwuError`, and its
+message names the offending item (which element, which proof equation, which ballot),
+so that the command line can print one clear line and an auditor knows what failed.
+This module imports nothing from the package.
+"""
+
+from __future__ import annotations
+
+
+class PilwuError(Exception):
+    """Base class of every error raised by pilwu_crypto on bad input or failed checks."""
+
+
+class InvalidParameters(PilwuError):
+    """A group or parameter set is unknown, malformed, or fails its derivation checks."""
+
+
+class TestGroupRefused(InvalidParameters):
+    """A test-only group was used where real use was requested without ``allow_test=True``."""
+
+    __test__ = False  # not a pytest test class
+
+
+class EncodingError(PilwuError):
+    """Bytes or hex that are not the one canonical encoding of a value (wrong length, non-canonical)."""
+
+
+class NotInGroup(EncodingError):
+    """A value that is not an element of the prime-order group (range, subgroup or curve check)."""
+
+
+class OutOfRange(EncodingError):
+    """An integer (scalar, count, index) outside its allowed range."""
+
+
+class InvalidProof(PilwuError):
+    """A zero-knowledge proof whose verification equation or challenge does not hold."""
+
+
+class DecryptionError(PilwuError):
+    """Decryption cannot produce a value, e.g. a discrete log beyond its explicit bound."""
+
+
+__all__ = [
+    "DecryptionError",
+    "EncodingError",
+    "InvalidParameters",
+    "InvalidProof",
+    "NotInGroup",
+    "OutOfRange",
+    "PilwuError",
+    "TestGroupRefused",
+]
