@@ -245,11 +245,19 @@ class Group(ABC):
         """Canonical fixed-width encoding of an element."""
 
     @abstractmethod
-    def decode_element(self, data: bytes, what: str = "element") -> Element:
+    def decode_element(self, data: bytes, what: str = "element", *, subgroup_check: bool = True) -> Element:
         """Parse and validate an element from untrusted bytes.
 
         Raises EncodingError (wrong length / non-canonical) or NotInGroup (out of range,
         not in the order-q subgroup, not on the curve), naming ``what``.
+
+        ``subgroup_check=False`` keeps the range/encoding checks and skips only the
+        order-q test (in Z_p*: the x^q = 1 exponentiation; curves of cofactor 1 need no
+        such test).  It exists for Σ-proof commitments alone, which are only ever
+        compared with values computed inside the subgroup: an equation such as
+        g^v = a * A^c cannot hold when a is outside it, so the test is implied by the
+        verification itself.  Never use it for keys, ciphertexts or anything that is
+        combined with other values.
         """
 
     @abstractmethod

@@ -19,7 +19,7 @@ from pilwu_crypto.algebra import arith
 from pilwu_crypto.algebra.group import Element, FixedBase, Group, Scalar
 from pilwu_crypto.errors import EncodingError, InvalidParameters, NotInGroup
 
-_TABLE_CACHE_SIZE = 8  # fixed-base tables kept per group (about 3.4 MB each at 3072 bits)
+_TABLE_CACHE_SIZE = 6  # fixed-base tables kept per group (w=10: about 11 MB each at 3072 bits)
 
 
 def _lp(data: bytes) -> bytes:
@@ -49,7 +49,7 @@ class ModPGroup(Group):
     """
 
     def __init__(self, name: str, p: int, q: int, g: int, *, is_test_only: bool = False,
-                 table_window: int = 8) -> None:
+                 table_window: int = 10) -> None:
         self.name = name
         self.p = mpz(p)
         self.q = int(q)
@@ -135,19 +135,22 @@ class ModPGroup(Group):
     def encode_element(self, a: Element) -> bytes:
         return int(a.raw).to_bytes(self.element_size, "big")
 
-    def decode_element(self, data: bytes, what: str = "element") -> Element:
+    def decode_element(self, data: bytes, what: str = "element", *, subgroup_check: bool = True) -> Element:
         if not isinstance(data, (bytes, bytearray)):
             raise EncodingError(f"{what}: expected bytes, got {type(data).__name__}")
         if len(data) != self.element_size:
             raise EncodingError(f"{what}: expected {self.element_size} bytes, got {len(data)}")
-        return self.element_from_int(int.from_bytes(data, "big"), what)
+        return self.element_from_int(int.from_bytes(data, "big"), what, subgroup_check=subgroup_check)
 
-    def element_from_int(self, value: int, what: str = "element") -> Element:
-        """Validate an integer as a group element: 1 <= x < p and x^q = 1 (mod p)."""
+    def element_from_int(self, value: int, what: str = "element", *, subgroup_check: bool = True) -> Element:
+        """Validate an integer as a group element: 1 <= x < p and x^q = 1 (mod p).
+
+        ``subgroup_check=False``: proof commitments only (see Group.decode_element).
+        """
         x = mpz(value)
         if not 1 <= x < self.p:
             raise NotInGroup(f"{what}: value not in [1, p) of {self.name}")
-        if gmpy2.powmod(x, self._qz, self.p) != 1:
+        if subgroup_check and gmpy2.powmod(x, self._qz, self.p) != 1:
             raise NotInGroup(f"{what}: not in the order-q subgroup of {self.name}")
         return Element(self, x)
 
