@@ -56,8 +56,8 @@ def test_known_nonce_is_deterministic_and_constant_time_mode_agrees(keys: eg.Sec
     assert a.beta == group.generator() ** 5 * keys.public_key.element ** 123456789
 
 
-def test_encrypt_nonce_in_range(keys: eg.SecretKey, group: Group) -> None:
-    # checklist A15: nonces are drawn from Z_q, never a wider range
+def test_a15_encryption_nonces_drawn_from_zq(keys: eg.SecretKey, group: Group) -> None:
+    # checklist A15 (ElectionGuard C SDK drew 4096-bit nonces): nonces come from Z_q
     for _ in range(20):
         assert 0 <= eg.encrypt(keys.public_key, 1).nonce.value < group.q
 

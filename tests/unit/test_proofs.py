@@ -129,6 +129,23 @@ def test_decryption_complete_and_sound(group: Group, keys: eg.SecretKey) -> None
             verify_decryption(tr(group), k, c, m, p)
 
 
+def test_a5_decryption_proof_bound_to_ciphertext_and_claimed_value(group: Group, keys: eg.SecretKey) -> None:
+    # Haines et al. S&P 2020 (Swiss Post): a decryption proof that did not bind the full
+    # statement.  A proof for ciphertext c must fail for c' with the same share, and for
+    # any other claimed partial decryption of c.
+    K = keys.public_key.element
+    c1 = eg.encrypt(keys.public_key, 0).ciphertext
+    c2 = eg.encrypt(keys.public_key, 1).ciphertext
+    m1, proof = decryption_share(tr(group), K, c1, keys.secret)
+    verify_decryption(tr(group), K, c1, m1, proof)
+    with pytest.raises(InvalidProof):
+        verify_decryption(tr(group), K, c2, m1, proof)
+    with pytest.raises(InvalidProof):
+        verify_decryption(tr(group), K, c1, m1 * group.generator(), proof)
+    with pytest.raises(InvalidProof):
+        verify_decryption(tr(group), K, eg.Ciphertext(c1.alpha, c2.beta), m1, proof)
+
+
 def test_a1_adaptive_statement_forgery_fails(group: Group, keys: eg.SecretKey) -> None:
     # Bernhard–Pereira–Warinschi 2012 on Helios: a trustee who knows x picks a = g^u1 and
     # b = alpha^u2 with u1 != u2, takes c from the commitments, sets v = u1 + c x and

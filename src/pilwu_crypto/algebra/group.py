@@ -316,7 +316,8 @@ class Group(ABC):
         """Refuse a test-only group unless the caller explicitly says this is a test."""
         if self.is_test_only and not allow_test:
             raise TestGroupRefused(
-                f"group {self.name} is for tests only; pass allow_test=True in a test")
+                f"group {self.name} is for tests only and is refused for real use "
+                "(tests pass allow_test=True; the command line needs --allow-test-group)")
 
     def check_element(self, a: Element, what: str = "element") -> Element:
         """Assert ``a`` belongs to this group object (not one of another group)."""
