@@ -65,7 +65,8 @@ def run_demo(group: Group, voters: int, out: Callable[[str], None] = print) -> i
         total_nonce = sum((e.nonce for e in encs), group.scalar(0))
         limit_proof = prove_range(_ballot_transcript(group, ballot_id), pk, total, 1, total_nonce, 1)
         ballots.append((ballot_id, [e.ciphertext for e in encs], proofs, total, limit_proof))
-    out(f"  {voters} ballots encrypted with {voters * (n_opt + 1)} range proofs ({time.perf_counter() - t0:.2f} s)")
+    n_proofs = voters * (n_opt + 1)
+    out(f"  {voters} ballots encrypted, {n_proofs} range proofs   ({time.perf_counter() - t0:.2f} s)")
 
     t0 = time.perf_counter()
     for ballot_id, cts, proofs, total, limit_proof in ballots:
