@@ -105,3 +105,11 @@ def test_secrets_are_redacted(keys: eg.SecretKey) -> None:
         assert "redacted" in text
         assert secret_hex not in text
         assert format(enc.nonce.value, "x") not in text
+
+
+def test_secret_taint_survives_arithmetic(keys: eg.SecretKey) -> None:
+    # a value computed from a secret stays redacted until explicitly declassified
+    derived = [keys.secret * 2, keys.secret + 1, -keys.secret, 3 - keys.secret, keys.secret.inverse()]
+    for d in derived:
+        assert "redacted" in repr(d) and "redacted" in f"{d}"
+    assert "redacted" not in repr((keys.secret * 2).public())

@@ -17,6 +17,7 @@ used both for Fiat–Shamir hashing and, later, for the election record.
 from __future__ import annotations
 
 import hashlib
+import operator
 import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
@@ -28,8 +29,10 @@ from pilwu_crypto.errors import EncodingError, OutOfRange, TestGroupRefused
 class Scalar:
     """An integer modulo the group order q, 0 <= value < q.  Immutable.
 
-    Arithmetic (+, -, *, unary -, inverse) stays in Z_q.  ``repr`` shows the value: wrap
-    secrets in :class:`SecretScalar` to have it redacted.
+    Arithmetic (+, -, *, unary -, inverse) stays in Z_q.  ``repr`` shows the value; a
+    :class:`SecretScalar` is redacted, and any arithmetic involving one yields a
+    SecretScalar again (taint), until :meth:`public` declassifies a value that is
+    meant to be published (a proof response).
     """
 
     __slots__ = ("group", "value")
@@ -38,8 +41,8 @@ class Scalar:
     value: int
 
     def __init__(self, group: Group, value: int) -> None:
-        v = int(value)
-        if not 0 <= v < group.q:
+        v = operator.index(value)  # ints and mpz only: no str, float or bool surprises
+        if isinstance(value, bool) or not 0 <= v < group.q:
             shown = str(v) if v.bit_length() < 80 else f"({v.bit_length()}-bit value)"
             raise OutOfRange(f"scalar {shown} not in [0, q) of {group.name}")
         object.__setattr__(self, "group", group)
@@ -50,35 +53,43 @@ class Scalar:
 
     def _coerce(self, other: Scalar | int) -> int:
         if isinstance(other, Scalar):
-            if other.group is not self.group and other.group.q != self.group.q:
-                raise OutOfRange("scalars of different groups combined")
+            if other.group.q != self.group.q:
+                raise OutOfRange("scalars of groups with different orders combined")
             return other.value
-        return int(other)
+        return operator.index(other)
+
+    def _make(self, other: object, value: int) -> Scalar:
+        cls = SecretScalar if isinstance(self, SecretScalar) or isinstance(other, SecretScalar) else Scalar
+        return cls(self.group, value % self.group.q)
 
     def __add__(self, other: Scalar | int) -> Scalar:
-        return Scalar(self.group, (self.value + self._coerce(other)) % self.group.q)
+        return self._make(other, self.value + self._coerce(other))
 
     __radd__ = __add__
 
     def __sub__(self, other: Scalar | int) -> Scalar:
-        return Scalar(self.group, (self.value - self._coerce(other)) % self.group.q)
+        return self._make(other, self.value - self._coerce(other))
 
     def __rsub__(self, other: int) -> Scalar:
-        return Scalar(self.group, (int(other) - self.value) % self.group.q)
+        return self._make(other, self._coerce(other) - self.value)
 
     def __mul__(self, other: Scalar | int) -> Scalar:
-        return Scalar(self.group, (self.value * self._coerce(other)) % self.group.q)
+        return self._make(other, self.value * self._coerce(other))
 
     __rmul__ = __mul__
 
     def __neg__(self) -> Scalar:
-        return Scalar(self.group, (-self.value) % self.group.q)
+        return self._make(None, -self.value)
 
     def inverse(self) -> Scalar:
         """The multiplicative inverse mod q; raises OutOfRange for zero."""
         if self.value == 0:
             raise OutOfRange("zero scalar has no inverse")
-        return Scalar(self.group, pow(self.value, -1, self.group.q))
+        return self._make(None, pow(self.value, -1, self.group.q))
+
+    def public(self) -> Scalar:
+        """This value as a plain (non-secret) Scalar, for values that are published."""
+        return Scalar(self.group, self.value)
 
     def __int__(self) -> int:
         return self.value
@@ -103,7 +114,7 @@ class Scalar:
 
 
 class SecretScalar(Scalar):
-    """A Scalar holding a secret (key, nonce, share): ``repr``/``str`` are redacted."""
+    """A Scalar holding a secret (key, nonce, share): ``repr``/``str``/format are redacted."""
 
     __slots__ = ()
 
@@ -111,6 +122,9 @@ class SecretScalar(Scalar):
         return f"SecretScalar({self.group.name}, <redacted>)"
 
     __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return repr(self)
 
 
 class Element:

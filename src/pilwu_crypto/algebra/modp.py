@@ -101,7 +101,10 @@ class ModPGroup(Group):
 
     def exp_secret(self, a: Element, k: Scalar | int) -> Element:
         # powmod_sec: GMP's mpz_powm_sec, constant time in the exponent (issue 2 §9).
-        return Element(self, gmpy2.powmod_sec(a.raw, int(k) % self.q, self.p))
+        e = int(k) % self.q
+        if e == 0:  # powmod_sec refuses exponent 0 (k = 0 is public knowledge anyway)
+            return self._one
+        return Element(self, gmpy2.powmod_sec(a.raw, e, self.p))
 
     def equal(self, a: Element, b: Element) -> bool:
         return a.group is b.group and bool(a.raw == b.raw)

@@ -30,7 +30,7 @@ from pilwu_crypto.errors import InvalidParameters
 
 OUTLEN = 256  # SHA-256 output length in bits (FIPS 186-4 "outlen")
 SEEDLEN = 256  # length of domain_parameter_seed in bits ("seedlen")
-PRIMALITY_ROUNDS = 64  # Miller-Rabin rounds on top of GMP's BPSW test
+PRIMALITY_ROUNDS = 64  # gmpy2.is_prime reps: GMP >= 6.2 runs BPSW then reps - 24 = 40 random-base MR rounds
 
 
 def _hash_int(data: bytes) -> mpz:
@@ -97,7 +97,7 @@ def derive_g(seed: bytes, p: mpz, q: mpz, index: int = 1) -> tuple[mpz, int]:
 
 
 def is_probable_prime(x: mpz) -> bool:
-    """GMP's BPSW test followed by PRIMALITY_ROUNDS random-base Miller-Rabin rounds."""
+    """GMP's BPSW test followed by PRIMALITY_ROUNDS - 24 random-base Miller-Rabin rounds."""
     return bool(gmpy2.is_prime(x, PRIMALITY_ROUNDS))
 
 

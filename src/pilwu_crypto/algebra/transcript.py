@@ -91,6 +91,8 @@ class Transcript:
             self.append_element(f"{label}[{i}]", v)
 
     def append_scalar(self, label: str, value: Scalar) -> None:
+        if value.group.q != self.group.q:
+            raise OutOfRange(f"transcript scalar {label} is not a scalar of {self.group.name}")
         self._h.update(encode_record(KIND_SCALAR, label, value.to_bytes()))
 
     # ---- challenges -------------------------------------------------------------------

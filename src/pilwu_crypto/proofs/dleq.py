@@ -72,7 +72,7 @@ def prove_dleq(transcript: Transcript, statement: DleqStatement, secret: Scalar,
     a = group.exp_secret(statement.g1, u)
     b = group.exp_secret(statement.g2, u)
     c = _challenge(transcript, tag, statement, bind, a, b)
-    return DleqProof(a=a, b=b, v=u + c * secret)
+    return DleqProof(a=a, b=b, v=(u + c * secret).public())
 
 
 def verify_dleq(transcript: Transcript, statement: DleqStatement, proof: DleqProof, *,

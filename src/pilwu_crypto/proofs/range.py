@@ -119,10 +119,10 @@ def prove_range(transcript: Transcript, public_key: PublicKey, ciphertext: Ciphe
     branches = []
     for j, (a, b) in enumerate(commitments):
         if j == value:
-            branches.append(RangeBranch(a=a, b=b, c=c_real, v=u + c_real * nonce))
+            branches.append(RangeBranch(a=a, b=b, c=c_real.public(), v=(u + c_real * nonce).public()))
         else:
             c_sim, t_sim = sims[j]
-            branches.append(RangeBranch(a=a, b=b, c=c_sim, v=t_sim + c_sim * nonce))
+            branches.append(RangeBranch(a=a, b=b, c=c_sim.public(), v=(t_sim + c_sim * nonce).public()))
     return RangeProof(branches=tuple(branches))
 
 

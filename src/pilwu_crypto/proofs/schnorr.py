@@ -44,7 +44,7 @@ def prove_schnorr(transcript: Transcript, public: Element, secret: Scalar,
     u = group.random_scalar() if nonce is None else nonce
     h = group.exp_secret(group.generator(), u)
     c = _challenge(transcript, public, h)
-    return SchnorrProof(h=h, v=u + c * secret)
+    return SchnorrProof(h=h, v=(u + c * secret).public())
 
 
 def verify_schnorr(transcript: Transcript, public: Element, proof: SchnorrProof) -> None:
