@@ -84,10 +84,10 @@ def run_demo(group: Group, voters: int, out: Callable[[str], None] = print) -> i
     for i, ct in enumerate(tally):
         t = Transcript(group, "demo-tally", DEMO_CONTEXT)
         t.append_int("option", i)
-        partial, proof = decryption_share(t, pk.element, ct, sk.secret)
+        partial, dec_proof = decryption_share(t, pk.element, ct, sk.secret)
         t = Transcript(group, "demo-tally", DEMO_CONTEXT)
         t.append_int("option", i)
-        verify_decryption(t, pk.element, ct, partial, proof)
+        verify_decryption(t, pk.element, ct, partial, dec_proof)
         counts.append(dlog.solve(ct.beta / partial, f"count of option {i}"))
     out(f"  tally decrypted with proofs, proofs verified ({time.perf_counter() - t0:.2f} s)")
     out("")
