@@ -271,3 +271,30 @@ def test_a3_proof_bound_to_group_description() -> None:
                                 v=twin.scalar(proof.v.value))
     with pytest.raises(InvalidProof):
         verify_schnorr(tr(twin), moved_x, moved)
+
+
+@PROPS
+@given(data=st.data())
+def test_range_sound_against_random_single_field_tampering(group: Group, keys: eg.SecretKey,
+                                                           data: st.DataObject) -> None:
+    # Property form of the soundness tests: any nonzero change of any one field fails.
+    pk = keys.public_key
+    limit = data.draw(st.integers(1, 3), label="limit")
+    m = data.draw(st.integers(0, limit), label="m")
+    enc = eg.encrypt(pk, m)
+    proof = prove_range(tr(group), pk, enc.ciphertext, m, enc.nonce, limit)
+    delta = data.draw(st.integers(1, group.q - 1), label="delta")
+    target = data.draw(st.sampled_from(["alpha", "beta", "a", "b", "c", "v"]), label="field")
+    ct = enc.ciphertext
+    shift = group.exp_g(delta)
+    if target == "alpha":
+        ct = eg.Ciphertext(ct.alpha * shift, ct.beta)
+    elif target == "beta":
+        ct = eg.Ciphertext(ct.alpha, ct.beta * shift)
+    else:
+        j = data.draw(st.integers(0, limit), label="branch")
+        old = getattr(proof.branches[j], target)
+        new = old * shift if target in ("a", "b") else old + delta
+        proof = _replace_branch(proof, j, **{target: new})
+    with pytest.raises(InvalidProof):
+        verify_range(tr(group), pk, ct, limit, proof)
