@@ -43,11 +43,36 @@ class DecryptionError(PilwuError):
     """Decryption cannot produce a value, e.g. a discrete log beyond its explicit bound."""
 
 
+class NotEnoughShares(DecryptionError):
+    """Fewer valid decryption shares than the threshold (names who is missing)."""
+
+
+class InvalidManifest(PilwuError):
+    """An election manifest that breaks its rules (empty contest, duplicate id, bad limit)."""
+
+
+class InvalidBallot(PilwuError):
+    """A ballot that cannot be encrypted or accepted (over-vote, unknown option, bad signature)."""
+
+
+class CeremonyError(PilwuError):
+    """A key-ceremony message that is malformed, out of order or inconsistent (names the trustee)."""
+
+
+class MalformedRecord(PilwuError):
+    """An election-record file or field that cannot be parsed (names file, line and field)."""
+
+
 __all__ = [
+    "CeremonyError",
     "DecryptionError",
     "EncodingError",
+    "InvalidBallot",
+    "InvalidManifest",
     "InvalidParameters",
     "InvalidProof",
+    "MalformedRecord",
+    "NotEnoughShares",
     "NotInGroup",
     "OutOfRange",
     "PilwuError",

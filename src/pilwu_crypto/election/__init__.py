@@ -1,0 +1,1 @@
+"""Election objects: manifest, context hashes, ballots, tally."""

@@ -1,0 +1,136 @@
+"""The election manifest: contests, options and limits.  No cryptography here.
+
+A kuwu election has one contest (the village head) with a few candidates and a
+selection limit of 1; the model is general: an election has contests, a contest has
+options, a selection limit (vote for up to k options) and an option limit (the most
+votes one option may receive from one ballot: 1, or more for cumulative voting).
+
+Everything is validated on construction, with errors naming the offending item.  The
+manifest's hash is defined on canonical bytes (docs/record-format.md), never on JSON.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pilwu_crypto.algebra.domains import DST_MANIFEST
+from pilwu_crypto.algebra.hashing import tagged_hash, text, u32
+from pilwu_crypto.errors import InvalidManifest
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+"""Identifiers: 1–64 characters, letters, digits, '.', '_', '-', starting alphanumeric."""
+MAX_NAME_LENGTH = 256
+MAX_OPTIONS = 64
+MAX_CONTESTS = 64
+MAX_LIMIT = 64
+
+
+def check_id(value: object, what: str) -> str:
+    """Return ``value`` if it is a valid identifier, else raise InvalidManifest naming it."""
+    if not isinstance(value, str) or not ID_PATTERN.match(value):
+        raise InvalidManifest(f"{what}: {value!r} is not a valid identifier (1-64 of A-Z a-z 0-9 . _ -)")
+    return value
+
+
+def _check_name(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_NAME_LENGTH:
+        raise InvalidManifest(f"{what}: name must be non-empty text of at most {MAX_NAME_LENGTH} characters")
+    return value
+
+
+@dataclass(frozen=True)
+class Option:
+    """A candidate (or other choice) in a contest."""
+
+    option_id: str
+    name: str
+
+    def __post_init__(self) -> None:
+        check_id(self.option_id, "option id")
+        _check_name(self.name, f"option {self.option_id}")
+
+
+@dataclass(frozen=True)
+class Contest:
+    """One race: vote for up to ``selection_limit`` options, at most ``option_limit`` each."""
+
+    contest_id: str
+    name: str
+    options: tuple[Option, ...]
+    selection_limit: int = 1
+    option_limit: int = 1
+
+    def __post_init__(self) -> None:
+        cid = check_id(self.contest_id, "contest id")
+        _check_name(self.name, f"contest {cid}")
+        if not isinstance(self.options, tuple) or not self.options:
+            raise InvalidManifest(f"contest {cid}: has no options")
+        if len(self.options) > MAX_OPTIONS:
+            raise InvalidManifest(f"contest {cid}: more than {MAX_OPTIONS} options")
+        seen: set[str] = set()
+        for o in self.options:
+            if not isinstance(o, Option):
+                raise InvalidManifest(f"contest {cid}: option of wrong type")
+            if o.option_id in seen:
+                raise InvalidManifest(f"contest {cid}: duplicate option id {o.option_id!r}")
+            seen.add(o.option_id)
+        for label, v in (("selection_limit", self.selection_limit), ("option_limit", self.option_limit)):
+            if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= MAX_LIMIT:
+                raise InvalidManifest(f"contest {cid}: {label} {v!r} not in [1, {MAX_LIMIT}]")
+        if self.option_limit > self.selection_limit:
+            raise InvalidManifest(f"contest {cid}: option_limit {self.option_limit} exceeds "
+                                  f"selection_limit {self.selection_limit}")
+        if self.selection_limit > len(self.options) * self.option_limit:
+            raise InvalidManifest(f"contest {cid}: selection_limit {self.selection_limit} exceeds what "
+                                  f"{len(self.options)} options can receive")
+
+    def option_index(self, option_id: str) -> int:
+        for i, o in enumerate(self.options):
+            if o.option_id == option_id:
+                return i
+        raise InvalidManifest(f"contest {self.contest_id}: no option {option_id!r}")
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """An election: an id, a name and its contests (a kuwu election has one)."""
+
+    election_id: str
+    name: str
+    contests: tuple[Contest, ...]
+
+    def __post_init__(self) -> None:
+        eid = check_id(self.election_id, "election id")
+        _check_name(self.name, f"election {eid}")
+        if not isinstance(self.contests, tuple) or not self.contests:
+            raise InvalidManifest(f"election {eid}: has no contests")
+        if len(self.contests) > MAX_CONTESTS:
+            raise InvalidManifest(f"election {eid}: more than {MAX_CONTESTS} contests")
+        seen: set[str] = set()
+        for c in self.contests:
+            if not isinstance(c, Contest):
+                raise InvalidManifest(f"election {eid}: contest of wrong type")
+            if c.contest_id in seen:
+                raise InvalidManifest(f"election {eid}: duplicate contest id {c.contest_id!r}")
+            seen.add(c.contest_id)
+
+    def contest(self, contest_id: str) -> Contest:
+        for c in self.contests:
+            if c.contest_id == contest_id:
+                return c
+        raise InvalidManifest(f"election {self.election_id}: no contest {contest_id!r}")
+
+    def canonical_bytes(self) -> bytes:
+        """Length-prefixed encoding of every field, in order (docs/record-format.md)."""
+        parts: list[bytes] = [text(self.election_id), text(self.name), u32(len(self.contests))]
+        for c in self.contests:
+            parts += [text(c.contest_id), text(c.name), u32(c.selection_limit), u32(c.option_limit),
+                      u32(len(c.options))]
+            for o in c.options:
+                parts += [text(o.option_id), text(o.name)]
+        return b"".join(len(p).to_bytes(4, "big") + p for p in parts)
+
+    def hash(self) -> bytes:
+        """H(manifest) = tagged_hash(DST_MANIFEST, canonical_bytes)."""
+        return tagged_hash(DST_MANIFEST, [self.canonical_bytes()])

@@ -1,0 +1,1 @@
+"""Threshold trustees: distributed key generation, decryption shares, Lagrange combination."""

@@ -1,0 +1,74 @@
+"""Manifest validation and the context hashes H_B and H_E."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from pilwu_crypto.algebra.group import Group
+from pilwu_crypto.election.context import base_hash, election_hash
+from pilwu_crypto.election.manifest import Contest, Manifest, Option
+from pilwu_crypto.errors import InvalidManifest
+
+
+def kuwu(n: int = 3, limit: int = 1) -> Manifest:
+    opts = tuple(Option(f"cand-{i}", f"Candidate {i}") for i in range(n))
+    return Manifest("kaliwedi-2026", "Pilwu Desa Kaliwedi", (Contest("kuwu", "Kuwu", opts, limit),))
+
+
+def test_valid_manifest_and_lookup() -> None:
+    m = kuwu()
+    assert m.contest("kuwu").option_index("cand-2") == 2
+    with pytest.raises(InvalidManifest, match="no option"):
+        m.contest("kuwu").option_index("cand-9")
+    with pytest.raises(InvalidManifest, match="no contest"):
+        m.contest("camat")
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: Contest("kuwu", "Kuwu", ()), "has no options"),
+    (lambda: Contest("kuwu", "Kuwu", (Option("a", "A"), Option("a", "B"))), "duplicate option id 'a'"),
+    (lambda: Contest("kuwu", "Kuwu", (Option("a", "A"),), selection_limit=2), "selection_limit 2 exceeds"),
+    (lambda: Contest("kuwu", "Kuwu", (Option("a", "A"),), selection_limit=0), "selection_limit 0"),
+    (lambda: Contest("kuwu", "Kuwu", (Option("a", "A"), Option("b", "B")), 1, 2), "option_limit 2 exceeds"),
+    (lambda: Contest("k u", "Kuwu", (Option("a", "A"),)), "not a valid identifier"),
+    (lambda: Option("a", ""), "name must be non-empty"),
+    (lambda: Manifest("e", "E", ()), "has no contests"),
+    (lambda: Manifest("e", "E", (kuwu().contests[0], kuwu().contests[0])), "duplicate contest id 'kuwu'"),
+])
+def test_invalid_manifests_named(make: object, message: str) -> None:
+    with pytest.raises(InvalidManifest, match=message):
+        make()  # type: ignore[operator]
+
+
+def test_manifest_hash_covers_every_field() -> None:
+    m = kuwu()
+    c = m.contests[0]
+    variants = [
+        dataclasses.replace(m, election_id="other"),
+        dataclasses.replace(m, name="Other"),
+        dataclasses.replace(m, contests=(dataclasses.replace(c, selection_limit=2),)),
+        dataclasses.replace(m, contests=(dataclasses.replace(c, name="Camat"),)),
+        dataclasses.replace(m, contests=(dataclasses.replace(c, options=c.options[:2]),)),
+        dataclasses.replace(m, contests=(
+            dataclasses.replace(c, options=(c.options[1], c.options[0], c.options[2])),)),
+    ]
+    hashes = {m.hash(), *(v.hash() for v in variants)}
+    assert len(hashes) == len(variants) + 1
+
+
+def test_base_and_election_hash_bind_their_inputs(group: Group) -> None:
+    m = kuwu()
+    hb = base_hash(group, m, ["t1", "t2", "t3"], 2)
+    assert hb != base_hash(group, m, ["t1", "t2", "t3"], 3)
+    assert hb != base_hash(group, m, ["t2", "t1", "t3"], 2)
+    assert hb != base_hash(group, kuwu(4), ["t1", "t2", "t3"], 2)
+    with pytest.raises(InvalidManifest):
+        base_hash(group, m, ["t1", "t1"], 1)
+    with pytest.raises(InvalidManifest):
+        base_hash(group, m, ["t1", "t2"], 3)
+    g = group.generator()
+    he = election_hash(hb, g ** 5, [[g ** 2, g ** 3], [g ** 3, g ** 2]])
+    assert he != election_hash(hb, g ** 5, [[g ** 3, g ** 2], [g ** 2, g ** 3]])
+    assert he != election_hash(hb, g ** 6, [[g ** 2, g ** 3], [g ** 3, g ** 2]])
