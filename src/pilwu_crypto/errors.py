@@ -63,6 +63,11 @@ class MalformedRecord(PilwuError):
     """An election-record file or field that cannot be parsed (names file, line and field)."""
 
 
+class SealedStateError(CeremonyError):
+    """A trustee's secret state that cannot be unsealed or parsed: wrong passphrase, a
+    modified or truncated blob, an unknown version (never says which secret it held)."""
+
+
 __all__ = [
     "CeremonyError",
     "DecryptionError",
@@ -76,5 +81,6 @@ __all__ = [
     "NotInGroup",
     "OutOfRange",
     "PilwuError",
+    "SealedStateError",
     "TestGroupRefused",
 ]

@@ -78,10 +78,16 @@ def prove_dleq(transcript: Transcript, statement: DleqStatement, secret: Scalar,
 def verify_dleq(transcript: Transcript, statement: DleqStatement, proof: DleqProof, *,
                 tag: str = DST_DLEQ, bind: Binder | None = None, name: str = "dleq") -> None:
     """Check both equations with c recomputed; raises InvalidProof naming the failed one."""
+    group = transcript.group
     c = _challenge(transcript, tag, statement, bind, proof.a, proof.b)
-    # g1^v = a * A^c
-    if statement.g1 ** proof.v != proof.a * statement.A ** c:
+    minus_c = -c
+    # g1^v = a * A^c, evaluated as g1^v * A^-c == a (the generator through its table)
+    if statement.g1 == group.generator():
+        lhs1 = group.exp_g(proof.v) * statement.A ** minus_c
+    else:
+        lhs1 = group.multi_exp([statement.g1, statement.A], [proof.v, minus_c])
+    if lhs1 != proof.a:
         raise InvalidProof(f"{name}: g1^v != a * A^c")
-    # g2^v = b * B^c
-    if statement.g2 ** proof.v != proof.b * statement.B ** c:
+    # g2^v = b * B^c, evaluated as g2^v * B^-c == b by simultaneous exponentiation
+    if group.multi_exp([statement.g2, statement.B], [proof.v, minus_c]) != proof.b:
         raise InvalidProof(f"{name}: g2^v != b * B^c")
