@@ -562,3 +562,16 @@ def test_validate_rejects_composite_cofactor() -> None:
         grp.validate()
     with pytest.raises(InvalidParameters, match=r"\(p - 1\)/\(2q\)"):
         grp.validate()
+
+
+def test_fixed_base_table_is_built_lazily_and_agrees() -> None:
+    from pilwu_crypto.algebra.modp import FIXED_BASE_BUILD_AFTER, ModPFixedBase
+
+    base = GRP.hash_to_group(b"lazy", b"base")
+    fb = GRP.fixed_base(base)
+    assert isinstance(fb, ModPFixedBase)
+    for k in range(1, FIXED_BASE_BUILD_AFTER + 3):
+        assert fb.pow(k * 7919) == GRP.exp(base, k * 7919)
+    assert fb.is_built
+    assert isinstance(GRP.fixed_base(GRP.generator()), ModPFixedBase)
+    assert GRP.fixed_base(GRP.generator()).is_built  # type: ignore[attr-defined]
