@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m pilwu_crypto.cli demo
+	$(PY) -m pilwu_crypto demo --force
 
 test: $(STAMP)
 	$(PY) -m ruff check src tests benchmarks tools

@@ -68,6 +68,14 @@ class SealedStateError(CeremonyError):
     modified or truncated blob, an unknown version (never says which secret it held)."""
 
 
+class RecordUnreadable(MalformedRecord):
+    """An election record that cannot be read at all: its root directory, its index.json or
+    its parameters.json is missing, unparsable, unsafe (a path escaping the root) or names
+    a parameter set that is not the registered one.  Nothing else in the record can be
+    trusted or even decoded without these, so the command line exits 2 on it (and 1 on any
+    other MalformedRecord)."""
+
+
 __all__ = [
     "CeremonyError",
     "DecryptionError",
@@ -81,6 +89,7 @@ __all__ = [
     "NotInGroup",
     "OutOfRange",
     "PilwuError",
+    "RecordUnreadable",
     "SealedStateError",
     "TestGroupRefused",
 ]

@@ -1,0 +1,252 @@
+"""The ``pilwu`` command line.  The only layer that prints.
+
+Exit codes, for every command: 0 success / valid; 1 not valid (anything checked that
+fails, including malformed or missing content inside a record); 2 misuse of the
+command, or a record whose root, index or parameters cannot be read at all.  Library
+errors become a one-line reason on stderr, never a traceback.
+
+Commands: ``demo`` (hold, record and verify a simulated village election), ``verify``
+(an auditor's check of a record), ``check-ballot`` (a voter's check of a confirmation
+code).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from pilwu_crypto.algebra.groups import DEFAULT_GROUP, TEST_ONLY_GROUPS, get_group, group_names
+from pilwu_crypto.cli import render
+from pilwu_crypto.election.ballot import verify_ballot, verify_challenged
+from pilwu_crypto.election.simulation import kuwu_manifest, simulate_election
+from pilwu_crypto.errors import InvalidParameters, PilwuError, RecordUnreadable
+from pilwu_crypto.record.io import RecordReader, write_simulated_election
+from pilwu_crypto.verify.checks import verify_record
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+DEMO_CANDIDATES = ["Ki Ahmad Sobari", "Nyi Siti Aminah", "Ki Darma Wijaya", "Nyi Ratna Sari", "Ki Joko Susilo",
+                   "Nyi Euis Kurniasih", "Ki Udin Samsudin", "Nyi Lilis Suryani", "Ki Asep Saepudin"]
+
+
+class UsageError(Exception):
+    """Misuse of the command line (exit 2)."""
+
+
+def _fail(message: str, code: int) -> int:
+    render.err.print(f"pilwu: {message}", markup=False, highlight=False)
+    return code
+
+
+# ---- demo --------------------------------------------------------------------------------
+def cmd_demo(args: argparse.Namespace) -> int:
+    if args.group in TEST_ONLY_GROUPS and not args.insecure_test_group:
+        raise UsageError(f"group {args.group} is for tests only; add --insecure-test-group to use it anyway")
+    try:
+        group = get_group(args.group, allow_test=args.insecure_test_group)
+    except InvalidParameters as exc:
+        raise UsageError(str(exc)) from None
+    for name, value, low, high in (("--voters", args.voters, 1, 1_000_000), ("--candidates", args.candidates, 2,
+                                   len(DEMO_CANDIDATES)), ("--trustees", args.trustees, 1, 50),
+                                   ("--devices", args.devices, 1, 100), ("--challenged", args.challenged, 0, 1000)):
+        if not low <= value <= high:
+            raise UsageError(f"{name} must be between {low} and {high}")
+    if not 1 <= args.threshold <= args.trustees:
+        raise UsageError("--threshold must be between 1 and --trustees")
+    if not 0 <= args.absent <= args.trustees - args.threshold:
+        raise UsageError("--absent must leave at least --threshold trustees present")
+    out_dir = Path(args.out)
+    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())) and not args.force:
+        raise UsageError(f"{out_dir} exists and is not empty; use --force to overwrite it")
+    rng = random.Random(args.seed)
+    manifest = kuwu_manifest(DEMO_CANDIDATES[: args.candidates])
+    render.out.print(f"[bold]pilwu demo[/]: {manifest.name}, group {group.name}, {args.voters} voters "
+                     f"(+{args.challenged} challenged), {args.devices} devices, {args.trustees} trustees "
+                     f"(threshold {args.threshold}, {args.absent} absent at decryption)")
+    t0 = time.perf_counter()
+    with render.progress_bars(not args.quiet) as progress:
+        sim = simulate_election(group, manifest, trustees=args.trustees, threshold=args.threshold,
+                                absent=args.absent, voters=args.voters, challenged=args.challenged,
+                                devices=args.devices, rng=rng, progress=progress)
+    t1 = time.perf_counter()
+    fingerprint = write_simulated_election(sim, out_dir, force=args.force)
+    render.out.print(f"election held and recorded in {t1 - t0:.1f} s: {out_dir}  (fingerprint {fingerprint})")
+    t2 = time.perf_counter()
+    with render.progress_bars(not args.quiet) as progress:
+        report = verify_record(out_dir, progress=progress)
+    render.out.print(f"record verified in {time.perf_counter() - t2:.1f} s")
+    render.print_report(report)
+    if report.valid:
+        expected = sim.expected
+        verified = {(c, o): k for c, o, _, k in report.counts}
+        if verified != expected:
+            return _fail("the verified counts differ from the simulated votes", EXIT_INVALID)
+        render.out.print("The verified counts equal the votes the simulated voters cast.")
+        if sim.cast:
+            code = sim.cast[0].confirmation_code.hex()[:16]
+            render.out.print(f"A voter checks their ballot with: pilwu check-ballot {out_dir} {code}")
+    return EXIT_OK if report.valid else EXIT_INVALID
+
+
+# ---- verify ------------------------------------------------------------------------------
+def cmd_verify(args: argparse.Namespace) -> int:
+    root = Path(args.record)
+    with render.progress_bars(not args.quiet) as progress:
+        report = verify_record(root, progress=progress)
+    if args.json:
+        text = json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+        if args.json == "-":
+            sys.stdout.write(text)
+        else:
+            _write_atomic(Path(args.json), text)
+    if args.json != "-":
+        render.print_report(report)
+    return EXIT_OK if report.valid else EXIT_INVALID
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    import os
+    import tempfile
+
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ---- check-ballot --------------------------------------------------------------------------
+def cmd_check_ballot(args: argparse.Namespace) -> int:
+    code = args.code.strip().lower()
+    if not 8 <= len(code) <= 64 or any(ch not in "0123456789abcdef" for ch in code):
+        raise UsageError("CODE must be 8 to 64 hexadecimal characters of a confirmation code")
+    reader = RecordReader(Path(args.record))
+    matches = []
+    for path in reader.ballot_files():
+        for line in reader.ballot_lines(path):
+            if line.ballot.confirmation_code.hex().startswith(code):
+                matches.append(line)
+    if not matches:
+        render.out.print(f"No ballot with confirmation code {code} is in this record.")
+        return EXIT_INVALID
+    if len(matches) > 1:
+        render.out.print(f"{len(matches)} ballots start with {code}; give more characters of the code.")
+        return EXIT_INVALID
+    line = matches[0]
+    b = line.ballot
+    render.out.print(f"Ballot {b.ballot_id} from device {b.device_id} ({line.path}:{line.line_no}), "
+                     f"code {b.confirmation_code.hex()}, status: {line.status}")
+    report = verify_record(Path(args.record)) if not args.quick else None
+    manifest = reader.manifest()
+    published = reader.context()
+    from pilwu_crypto.election.context import ElectionContext
+    from pilwu_crypto.elgamal import PublicKey
+
+    ctx = ElectionContext(reader.group, manifest, reader.ceremony().ceremony.trustee_ids,
+                          reader.ceremony().ceremony.threshold, PublicKey(published.joint_key),
+                          published.base_hash, published.election_hash)
+    regs = {r.device_id: r for r in reader.devices().registrations}
+    if line.status == "challenged" and line.challenged is not None:
+        verify_challenged(ctx, regs, line.challenged)
+        render.out.print("This ballot was challenged (not counted). It encrypted:")
+        names = {(c.contest_id, o.option_id): o.name for c in manifest.contests for o in c.options}
+        for contest in line.challenged.contests:
+            chosen = [f"{names[(contest.contest_id, o.option_id)]} x{o.value}" for o in contest.options if o.value]
+            render.out.print(f"  {contest.contest_id}: {', '.join(chosen) or '(nothing)'}")
+        if report is not None and not report.valid:
+            render.out.print(f"[bold red]But the record does not verify[/]: {report.first_failure()}")
+            return EXIT_INVALID
+        return EXIT_OK
+    verify_ballot(ctx, regs, b)
+    if report is None:
+        render.out.print("The ballot and its proofs are valid. It is counted if the record verifies "
+                         "(run: pilwu verify RECORD).")
+        return EXIT_OK
+    if report.valid:
+        render.out.print("[bold green]Counted[/]: the ballot is valid, cast, and the verified tally is the "
+                         "product of every cast ballot in this record, including this one.")
+        return EXIT_OK
+    render.out.print(f"[bold red]Not verified[/]: the ballot is present, but the record does not verify: "
+                     f"{report.first_failure()}")
+    return EXIT_INVALID
+
+
+# ---- parser --------------------------------------------------------------------------------
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="pilwu", description="pilwu_crypto: end-to-end verifiable village elections")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    demo = sub.add_parser("demo", help="hold a simulated village election, record it and verify it")
+    demo.add_argument("--out", default="pilwu-demo-record", help="record directory (default ./pilwu-demo-record)")
+    demo.add_argument("--force", action="store_true", help="overwrite a non-empty --out directory")
+    demo.add_argument("--voters", type=int, default=1000, help="ballots cast (default 1000)")
+    demo.add_argument("--candidates", type=int, default=5, help="candidates for kuwu (default 5)")
+    demo.add_argument("--trustees", type=int, default=3, help="trustees n (default 3)")
+    demo.add_argument("--threshold", type=int, default=2, help="threshold t (default 2)")
+    demo.add_argument("--absent", type=int, default=1, help="trustees absent at decryption (default 1)")
+    demo.add_argument("--challenged", type=int, default=3, help="extra challenged ballots (default 3)")
+    demo.add_argument("--devices", type=int, default=2, help="voting devices (default 2)")
+    demo.add_argument("--group", default=DEFAULT_GROUP,
+                      help=f"parameter set (default {DEFAULT_GROUP}; one of {', '.join(group_names())})")
+    demo.add_argument("--seed", type=int, default=None,
+                      help="fixes the simulated voters' choices only; cryptographic randomness always comes "
+                           "from the operating system")
+    demo.add_argument("--insecure-test-group", action="store_true",
+                      help="allow a test-only group (never for a real election)")
+    demo.add_argument("--quiet", action="store_true", help="no progress bars")
+    demo.set_defaults(func=cmd_demo)
+
+    ver = sub.add_parser("verify", help="verify an election record")
+    ver.add_argument("record", help="the record directory")
+    ver.add_argument("--json", metavar="PATH", help="also write the report as JSON (- for stdout)")
+    ver.add_argument("--quiet", action="store_true", help="no progress bars")
+    ver.set_defaults(func=cmd_verify)
+
+    chk = sub.add_parser("check-ballot", help="look up a confirmation code in a record")
+    chk.add_argument("record", help="the record directory")
+    chk.add_argument("code", help="the confirmation code shown to the voter (at least 8 hex characters)")
+    chk.add_argument("--quick", action="store_true", help="check the ballot only, not the whole record")
+    chk.set_defaults(func=cmd_check_ballot)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``pilwu`` console script; returns the exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+        code: int = args.func(args)
+        return code
+    except UsageError as exc:
+        return _fail(f"error: {exc}", EXIT_USAGE)
+    except RecordUnreadable as exc:
+        return _fail(f"cannot read the record: {exc}", EXIT_USAGE)
+    except PilwuError as exc:
+        return _fail(f"not valid: {exc}", EXIT_INVALID)
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+    except OSError as exc:
+        return _fail(f"error: {exc.strerror or exc} ({exc.filename or ''})", EXIT_USAGE)
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0) if isinstance(exc.code, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

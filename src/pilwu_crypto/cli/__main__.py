@@ -1,0 +1,7 @@
+"""python -m pilwu_crypto.cli: the pilwu command line."""
+
+import sys
+
+from pilwu_crypto.cli import main
+
+sys.exit(main())

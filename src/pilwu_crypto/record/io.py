@@ -1,0 +1,774 @@
+"""Reading and writing election-record directories (layout v1, docs/record-format.md).
+
+:class:`RecordWriter` writes every file atomically (a temporary file in the same
+directory, flushed and fsynced, renamed over the final name, then the directory fsynced)
+and index.json last, so a crash at any point leaves either no index or a complete,
+consistent record; ballots are streamed to their file one line at a time.
+
+:class:`RecordReader` trusts nothing: index.json is parsed strictly and every path in it
+must stay inside the root; parameters.json must pin a registered parameter set byte for
+byte; every other file is checked against its SHA-256 in the index before its content is
+used (ballot files, which are streamed in constant memory, at the end of the stream);
+and every problem surfaces as :class:`MalformedRecord` naming the file, the line (JSON
+Lines) and the field path, or as :class:`RecordUnreadable` when the root, the index or
+the parameters cannot be read at all.  No other exception escapes a reading method.
+
+This is the only layer below the verifier that touches files or JSON (DESIGN.md §2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, TypeVar
+
+from pilwu_crypto.algebra.group import Element, Group
+from pilwu_crypto.algebra.groups import SeededDerivation
+from pilwu_crypto.election.ballot import ChallengedBallot, EncryptedBallot
+from pilwu_crypto.election.context import ElectionContext
+from pilwu_crypto.election.decryption import TallyResult, TrusteeTallyShare
+from pilwu_crypto.election.device import ClosingEntry, DeviceRegistration
+from pilwu_crypto.election.manifest import Manifest
+from pilwu_crypto.election.simulation import SimulatedElection
+from pilwu_crypto.election.tally import EncryptedTally
+from pilwu_crypto.errors import MalformedRecord, PilwuError, RecordUnreadable
+from pilwu_crypto.record import codec
+from pilwu_crypto.record.codec import (
+    BallotLine,
+    CeremonyRecord,
+    DevicesRecord,
+    IndexEntry,
+    JsonObject,
+    PublishedContext,
+    PublishedResult,
+)
+from pilwu_crypto.record.layout import (
+    CEREMONY_PATH,
+    COMPLAINTS_PATH,
+    CONTEXT_PATH,
+    DEVICES_PATH,
+    DIGESTS_PATH,
+    ENCRYPTED_TALLY_PATH,
+    INDEX_PATH,
+    MANIFEST_PATH,
+    MAX_DOCUMENT_BYTES,
+    MAX_LINE_BYTES,
+    PARAMETERS_PATH,
+    RESULT_PATH,
+    REVEALS_PATH,
+    SHARES_PATH,
+    ballot_path,
+    is_ballot_path,
+    is_tally_share_path,
+    tally_share_path,
+    trustee_of_share_path,
+)
+from pilwu_crypto.threshold.dkg import (
+    Ceremony,
+    CommitmentDigest,
+    CommitmentReveal,
+    Complaint,
+    EncryptedShare,
+)
+
+_T = TypeVar("_T")
+_CHUNK = 1 << 20
+_TEMP_MARK = ".tmp-"
+
+
+class RecordWriteError(PilwuError):
+    """The writer was misused: a file written twice, out of order or after finish(), an id
+    that cannot name a file, or content that would exceed the format's limits."""
+
+
+class RecordExists(RecordWriteError, FileExistsError):
+    """The target directory exists and is not empty (pass ``force=True`` to overwrite)."""
+
+
+# ====================================================================== helpers =====
+def _fsync_dir(path: Path) -> None:
+    """fsync a directory so that a rename or a new entry in it survives a crash."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory handles
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover - file systems that refuse fsync on directories
+        pass
+    finally:
+        os.close(fd)
+
+
+def _make_dirs(root: Path, rel_dir: str) -> Path:
+    """Create root/rel_dir one level at a time, fsyncing each parent that got a new entry."""
+    current = root
+    for segment in [s for s in rel_dir.split("/") if s]:
+        child = current / segment
+        if not child.is_dir():
+            child.mkdir()
+            _fsync_dir(current)
+        current = child
+    return current
+
+
+def _open_temp(directory: Path, name: str) -> tuple[int, Path]:
+    """A new, exclusively created temporary file next to ``name`` (mode 0644 minus umask)."""
+    while True:
+        tmp = directory / f".{name}{_TEMP_MARK}{secrets.token_hex(6)}"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
+        except FileExistsError:  # pragma: no cover - 48 random bits
+            continue
+        return fd, tmp
+
+
+def _split(rel: str) -> tuple[str, str]:
+    head, _, name = rel.rpartition("/")
+    return head, name
+
+
+def atomic_write(root: Path, rel: str, data: bytes) -> None:
+    """Write ``data`` to root/rel atomically: temporary file in the same directory, flush,
+    fsync, rename over the final name, fsync the directory.  On any failure the temporary
+    file is removed and the final name is untouched."""
+    head, name = _split(rel)
+    directory = _make_dirs(root, head)
+    fd, tmp = _open_temp(directory, name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, directory / name)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(directory)
+
+
+def _is_layout_file(rel: str) -> bool:
+    """A file this writer may produce (or a temporary file it may have left behind)."""
+    fixed = {INDEX_PATH, PARAMETERS_PATH, MANIFEST_PATH, CEREMONY_PATH, DIGESTS_PATH, REVEALS_PATH,
+             SHARES_PATH, COMPLAINTS_PATH, CONTEXT_PATH, DEVICES_PATH, ENCRYPTED_TALLY_PATH, RESULT_PATH}
+    _, name = _split(rel)
+    return (rel in fixed or is_ballot_path(rel) or is_tally_share_path(rel)
+            or (name.startswith(".") and _TEMP_MARK in name))
+
+
+def _walk_files(root: Path) -> Iterator[str]:
+    """Relative POSIX paths of every non-directory entry under root (links not followed)."""
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        base = Path(dirpath).relative_to(root)
+        for name in filenames + [d for d in dirnames if (Path(dirpath) / d).is_symlink()]:
+            yield (base / name).as_posix()
+
+
+# ====================================================================== writer ======
+class _JsonlStream:
+    """A JSON Lines file being written: streamed to a temporary file, hashed on the way,
+    renamed to its final name when the ``with`` block ends without an exception (and
+    discarded, leaving nothing behind, when it ends with one)."""
+
+    def __init__(self, writer: RecordWriter, path: str) -> None:
+        self._writer = writer
+        self.path = path
+        self._file: IO[bytes] | None = None
+        self._tmp: Path | None = None
+        self._directory: Path | None = None
+        self._hash = hashlib.sha256()
+        self._size = 0
+        self._closed = False
+        self.count = 0
+        """Lines written so far."""
+
+    def __enter__(self) -> _JsonlStream:
+        if self._file is not None or self._closed:
+            raise RecordWriteError(f"{self.path}: this stream was already used")
+        self._writer._claim(self.path)
+        head, name = _split(self.path)
+        self._directory = _make_dirs(self._writer.root, head)
+        fd, self._tmp = _open_temp(self._directory, name)
+        self._file = os.fdopen(fd, "wb")
+        self._writer._open_streams.add(self.path)
+        return self
+
+    def write_object(self, obj: JsonObject) -> None:
+        """Append one JSON value as a canonical line (at most MAX_LINE_BYTES plus newline)."""
+        if self._file is None:
+            raise RecordWriteError(f"{self.path}: write inside a 'with' block of the stream")
+        data = codec.dumps_canonical(obj)
+        if len(data) - 1 > MAX_LINE_BYTES:
+            raise RecordWriteError(f"{self.path}: line {self.count + 1} would exceed {MAX_LINE_BYTES} bytes")
+        self._file.write(data)
+        self._hash.update(data)
+        self._size += len(data)
+        self.count += 1
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        f, tmp, directory = self._file, self._tmp, self._directory
+        self._file = None
+        self._closed = True
+        self._writer._open_streams.discard(self.path)
+        if f is None or tmp is None or directory is None:  # pragma: no cover - __enter__ failed
+            return
+        try:
+            if exc_type is None:
+                f.flush()
+                os.fsync(f.fileno())
+            f.close()
+            if exc_type is None:
+                os.replace(tmp, directory / _split(self.path)[1])
+        except BaseException:
+            f.close()
+            tmp.unlink(missing_ok=True)
+            self._writer._release(self.path)
+            raise
+        if exc_type is not None:
+            tmp.unlink(missing_ok=True)
+            self._writer._release(self.path)
+            return
+        _fsync_dir(directory)
+        self._writer._files[self.path] = IndexEntry(self.path, self._hash.hexdigest(), self._size)
+
+
+class BallotStream(_JsonlStream):
+    """``ballots/<device id>.jsonl`` being written: one line per ballot, in chain order."""
+
+    def __init__(self, writer: RecordWriter, device_id: str) -> None:
+        super().__init__(writer, ballot_path(device_id))
+        self.device_id = device_id
+
+    def __enter__(self) -> BallotStream:
+        super().__enter__()
+        return self
+
+    def _check(self, ballot: EncryptedBallot) -> None:
+        if ballot.device_id != self.device_id:
+            raise RecordWriteError(f"{self.path}: ballot {ballot.ballot_id} belongs to device "
+                                   f"{ballot.device_id}, not {self.device_id}")
+        for contest in ballot.contests:
+            for option in contest.options:
+                self._writer._check_group(option.ciphertext.group, f"ballot {ballot.ballot_id}")
+
+    def write_cast(self, ballot: EncryptedBallot) -> None:
+        """Append a cast ballot: {"status": "cast", "ballot": ...}."""
+        self._check(ballot)
+        self.write_object(codec.ballot_line_to_json(ballot))
+
+    def write_challenged(self, challenged: ChallengedBallot) -> None:
+        """Append a challenged ballot with its reveal: {"status": "challenged", "ballot", "reveal"}."""
+        self._check(challenged.ballot)
+        self.write_object(codec.ballot_line_to_json(challenged))
+
+
+class RecordWriter:
+    """Writes one election record directory; :meth:`finish` writes index.json last.
+
+    ``write_parameters`` comes first (it fixes the group every later element must belong
+    to); the other files may come in any order, each at most once.  Nothing random or
+    time-dependent is written: the same objects give the same bytes and fingerprint.
+    """
+
+    def __init__(self, root: Path, *, force: bool = False) -> None:
+        """Refuse an existing non-empty directory unless ``force``.
+
+        With ``force`` an existing index.json is deleted first (so a crash from here on
+        leaves no index), then every file of the record layout (and any temporary file of
+        an interrupted writer); other files are left alone and would show up as extra
+        files when the record is verified.
+        """
+        self.root = Path(root)
+        self._files: dict[str, IndexEntry] = {}
+        self._claimed: set[str] = set()
+        self._open_streams: set[str] = set()
+        self._group: Group | None = None
+        self._finished = False
+        if self.root.exists() and not self.root.is_dir():
+            raise RecordExists(f"{self.root}: exists and is not a directory")
+        if self.root.is_dir() and any(self.root.iterdir()):
+            if not force:
+                raise RecordExists(f"{self.root}: directory exists and is not empty (use force to overwrite)")
+            self._clear()
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _clear(self) -> None:
+        index = self.root / INDEX_PATH
+        if index.exists() or index.is_symlink():
+            index.unlink()
+            _fsync_dir(self.root)
+        for rel in sorted(_walk_files(self.root)):
+            if _is_layout_file(rel):
+                (self.root / rel).unlink()
+
+    # ---- bookkeeping ------------------------------------------------------------------
+    def _claim(self, path: str) -> None:
+        if self._finished:
+            raise RecordWriteError(f"{path}: the record is finished (index.json written)")
+        if path in self._claimed:
+            raise RecordWriteError(f"{path}: written twice")
+        if path != PARAMETERS_PATH and self._group is None:
+            raise RecordWriteError(f"{path}: write_parameters must come first")
+        self._claimed.add(path)
+
+    def _release(self, path: str) -> None:
+        self._claimed.discard(path)
+
+    def _check_group(self, group: Group | None, what: str) -> None:
+        if group is not None and self._group is not None and group is not self._group:
+            raise RecordWriteError(f"{what}: belongs to group {group.name}, "
+                                   f"the record's is {self._group.name}")
+
+    def _write_document(self, path: str, doc: JsonObject) -> None:
+        data = codec.dumps_canonical(doc)
+        if len(data) > MAX_DOCUMENT_BYTES:
+            raise RecordWriteError(f"{path}: {len(data)} bytes exceed the {MAX_DOCUMENT_BYTES}-byte limit")
+        self._claim(path)
+        try:
+            atomic_write(self.root, path, data)
+        except BaseException:
+            self._release(path)
+            raise
+        self._files[path] = IndexEntry(path, hashlib.sha256(data).hexdigest(), len(data))
+
+    def _write_lines(self, path: str, objects: Iterable[JsonObject]) -> None:
+        with _JsonlStream(self, path) as stream:
+            for obj in objects:
+                stream.write_object(obj)
+
+    @property
+    def group(self) -> Group | None:
+        """The record's group (None before write_parameters)."""
+        return self._group
+
+    def written(self) -> dict[str, IndexEntry]:
+        """The files written so far, by path (what index.json will list)."""
+        return dict(self._files)
+
+    # ---- documents --------------------------------------------------------------------
+    def write_parameters(self, group: Group) -> None:
+        """parameters.json (first): the group's name, p, q, g and derivation, or curve name."""
+        self._group = group
+        try:
+            self._write_document(PARAMETERS_PATH, codec.parameters_to_json(group))
+        except BaseException:
+            self._group = None
+            raise
+
+    def write_manifest(self, manifest: Manifest) -> None:
+        """manifest.json: the manifest and its hash."""
+        self._write_document(MANIFEST_PATH, codec.manifest_to_json(manifest))
+
+    def write_ceremony(self, ceremony: Ceremony, digests: Iterable[CommitmentDigest],
+                       reveals: Iterable[CommitmentReveal], shares: Iterable[EncryptedShare],
+                       complaints: Iterable[Complaint] = ()) -> None:
+        """ceremony/: ceremony.json, digests.json, reveals.json, shares.jsonl, complaints.json."""
+        self._check_group(ceremony.group, "ceremony")
+        self._write_document(CEREMONY_PATH, codec.ceremony_to_json(ceremony))
+        self._write_document(DIGESTS_PATH, codec.digests_to_json(digests))
+        self._write_document(REVEALS_PATH, codec.reveals_to_json(reveals))
+        self._write_lines(SHARES_PATH, (codec.encrypted_share_to_json(s) for s in shares))
+        self._write_document(COMPLAINTS_PATH, codec.complaints_to_json(complaints))
+
+    def write_context(self, context: ElectionContext, verification_keys: Mapping[int, Element]) -> None:
+        """context.json: H_B, H_E, the joint key K and every verification key K_l."""
+        self._check_group(context.group, "context")
+        published = PublishedContext(context.base_hash, context.election_hash, context.joint_key.element,
+                                     dict(sorted(verification_keys.items())))
+        self._write_document(CONTEXT_PATH, codec.context_to_json(published))
+
+    def write_devices(self, registrations: Iterable[DeviceRegistration],
+                      closings: Iterable[ClosingEntry]) -> None:
+        """devices.json: registrations and closing entries."""
+        record = DevicesRecord(tuple(registrations), tuple(closings))
+        self._write_document(DEVICES_PATH, codec.devices_to_json(record))
+
+    def ballot_stream(self, device_id: str) -> BallotStream:
+        """A context manager writing ``ballots/<device_id>.jsonl``; write the device's ballots
+        in chain order with ``write_cast`` / ``write_challenged``.  The file appears under its
+        final name only when the ``with`` block ends without an exception."""
+        try:
+            return BallotStream(self, device_id)
+        except MalformedRecord as exc:
+            raise RecordWriteError(str(exc)) from None
+
+    def write_tally(self, tally: EncryptedTally) -> None:
+        """tally/encrypted_tally.json."""
+        self._write_document(ENCRYPTED_TALLY_PATH, codec.encrypted_tally_to_json(tally))
+
+    def write_tally_shares(self, share: TrusteeTallyShare) -> None:
+        """tally/shares/<trustee_id>.json: one trustee's partial decryptions and proofs."""
+        try:
+            path = tally_share_path(share.trustee_id)
+        except MalformedRecord as exc:
+            raise RecordWriteError(str(exc)) from None
+        self._write_document(path, codec.trustee_tally_share_to_json(share))
+
+    def write_result(self, result: TallyResult, absent: Sequence[str]) -> None:
+        """tally/result.json: the counts, the trustees used and the absent trustees' ids."""
+        self._write_document(RESULT_PATH, codec.result_to_json(codec.published_result(result, absent)))
+
+    def finish(self) -> str:
+        """Write index.json (last) and return the record's fingerprint: the lowercase hex
+        SHA-256 of index.json's bytes."""
+        if self._finished:
+            raise RecordWriteError("the record is already finished")
+        if self._open_streams:
+            raise RecordWriteError(f"streams still open: {', '.join(sorted(self._open_streams))}")
+        if PARAMETERS_PATH not in self._files:
+            raise RecordWriteError("a record needs parameters.json")
+        data = codec.dumps_canonical(codec.index_to_json(self._files.values()))
+        atomic_write(self.root, INDEX_PATH, data)
+        self._finished = True
+        return hashlib.sha256(data).hexdigest()
+
+
+def write_simulated_election(sim: SimulatedElection, root: Path, *, force: bool = False) -> str:
+    """Write the whole public record of a simulated election; returns the fingerprint.
+
+    Ballot files follow ``sim.chain_order`` (every device gets a file, empty if it made no
+    ballot); the tally files are written when the simulation has them.
+    """
+    ctx = sim.context
+    writer = RecordWriter(root, force=force)
+    writer.write_parameters(ctx.group)
+    writer.write_manifest(ctx.manifest)
+    cer = sim.ceremony
+    writer.write_ceremony(cer.ceremony, cer.digests, cer.reveals, cer.shares)
+    writer.write_context(ctx, sim.verification_keys)
+    writer.write_devices(sim.devices, sim.closings)
+    cast = {b.ballot_id: b for b in sim.cast}
+    challenged = {c.ballot.ballot_id: c for c in sim.challenged}
+    device_ids = [r.device_id for r in sim.devices]
+    device_ids += [d for d in sim.chain_order if d not in device_ids]
+    for did in device_ids:
+        with writer.ballot_stream(did) as stream:
+            for bid in sim.chain_order.get(did, []):
+                if bid in cast:
+                    stream.write_cast(cast[bid])
+                else:
+                    stream.write_challenged(challenged[bid])
+    if sim.tally is not None:
+        writer.write_tally(sim.tally)
+    for share in sim.tally_shares:
+        writer.write_tally_shares(share)
+    if sim.result is not None:
+        writer.write_result(sim.result, sim.absent)
+    return writer.finish()
+
+
+# ====================================================================== reader ======
+def _unexpected(exc: BaseException) -> str:
+    text = str(exc)
+    text = text if len(text) <= 120 else text[:117] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _malformed(prefix: str, exc: BaseException) -> MalformedRecord:
+    """MalformedRecord "prefix: reason" for any exception raised while decoding content."""
+    if isinstance(exc, PilwuError):
+        return MalformedRecord(f"{prefix}: {exc}")
+    return MalformedRecord(f"{prefix}: {_unexpected(exc)}")
+
+
+class RecordReader:
+    """Strict, streaming reader of one election record directory.
+
+    Construction reads index.json and parameters.json (RecordUnreadable if either, or the
+    root, cannot be read, is unsafe or does not pin a registered group); every other
+    method reads one part on demand, verifying the file against the index first.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        try:
+            self._open()
+        except RecordUnreadable:
+            raise
+        except Exception as exc:
+            raise RecordUnreadable(f"record {self.root}: cannot be read ({_unexpected(exc)})") from None
+
+    def _open(self) -> None:
+        if not self.root.exists():
+            raise RecordUnreadable(f"record {self.root}: does not exist")
+        if not self.root.is_dir():
+            raise RecordUnreadable(f"record {self.root}: is not a directory")
+        self._resolved = self.root.resolve()
+        index_file = self.root / INDEX_PATH
+        if not index_file.is_file():
+            raise RecordUnreadable(f"{INDEX_PATH}: missing (the record has no index)")
+        if index_file.resolve().parent != self._resolved:
+            raise RecordUnreadable(f"{INDEX_PATH}: leads outside the record (symbolic link)")
+        try:
+            data = self._read_limited(index_file, MAX_DOCUMENT_BYTES, INDEX_PATH)
+            entries = codec.index_from_json(codec.parse_json(data))
+        except PilwuError as exc:
+            raise RecordUnreadable(f"{INDEX_PATH}: {exc}") from None
+        self._fingerprint = hashlib.sha256(data).hexdigest()
+        self._entries: dict[str, IndexEntry] = {e.path: e for e in entries}
+        for e in entries:
+            target = (self.root / e.path).resolve()
+            if target != self._resolved and self._resolved not in target.parents:
+                raise RecordUnreadable(f"{INDEX_PATH}: {e.path} leads outside the record (symbolic link)")
+        if PARAMETERS_PATH not in self._entries:
+            raise RecordUnreadable(f"{PARAMETERS_PATH}: not listed in {INDEX_PATH}")
+        try:
+            doc = self._verified_bytes(PARAMETERS_PATH)
+            self._group = codec.parameters_from_json(codec.parse_json(doc))
+        except MalformedRecord as exc:
+            message = str(exc)
+            if not message.startswith(PARAMETERS_PATH):
+                message = f"{PARAMETERS_PATH}: {message}"
+            raise RecordUnreadable(message) from None
+        self._derivation = codec.DERIVATIONS.get(self._group.name)
+
+    # ---- properties -------------------------------------------------------------------
+    @property
+    def fingerprint(self) -> str:
+        """The record's fingerprint: lowercase hex SHA-256 of index.json's exact bytes."""
+        return self._fingerprint
+
+    @property
+    def group(self) -> Group:
+        """The registered group parameters.json pins (test-only groups included: refusing
+        them is the caller's policy, ``group.is_test_only``)."""
+        return self._group
+
+    @property
+    def derivation(self) -> SeededDerivation | None:
+        """The seeded derivation recorded for a ``pilwu-*`` group (None for others)."""
+        return self._derivation
+
+    def index_paths(self) -> list[str]:
+        """Every path listed in index.json, sorted."""
+        return list(self._entries)
+
+    def index_entry(self, path: str) -> IndexEntry:
+        """The index entry of ``path`` (MalformedRecord if it is not listed)."""
+        entry = self._entries.get(path)
+        if entry is None:
+            raise MalformedRecord(f"{path}: not listed in {INDEX_PATH}")
+        return entry
+
+    def extra_files(self) -> list[str]:
+        """Files present under the root but not listed in the index (index.json excluded),
+        sorted; symbolic links are listed, not followed."""
+        try:
+            present = set(_walk_files(self.root))
+        except OSError as exc:
+            raise MalformedRecord(f"record {self.root}: cannot list files ({_unexpected(exc)})") from None
+        return sorted(present - set(self._entries) - {INDEX_PATH})
+
+    def missing_files(self) -> list[str]:
+        """Paths listed in the index that are not regular files under the root."""
+        return [p for p in self._entries if not self._is_file(p)]
+
+    def _is_file(self, path: str) -> bool:
+        try:
+            return self._file(path).is_file()
+        except OSError:
+            return False
+
+    def ballot_files(self) -> list[str]:
+        """The ``ballots/<device id>.jsonl`` paths listed in the index, sorted."""
+        return [p for p in self._entries if is_ballot_path(p)]
+
+    def tally_share_files(self) -> list[str]:
+        """The ``tally/shares/<trustee id>.json`` paths listed in the index, sorted."""
+        return [p for p in self._entries if is_tally_share_path(p)]
+
+    # ---- file access ------------------------------------------------------------------
+    def _file(self, path: str) -> Path:
+        return self.root.joinpath(*path.split("/"))
+
+    def _open_listed(self, path: str) -> tuple[IndexEntry, IO[bytes]]:
+        entry = self._present(path)
+        try:
+            return entry, open(self._file(path), "rb")  # closed by the caller
+        except OSError as exc:
+            raise MalformedRecord(f"{path}: cannot be read ({_unexpected(exc)})") from None
+
+    def _present(self, path: str) -> IndexEntry:
+        """The index entry of a listed file that exists (MalformedRecord otherwise)."""
+        entry = self.index_entry(path)
+        if not self._is_file(path):
+            raise MalformedRecord(f"{path}: missing (listed in {INDEX_PATH})")
+        return entry
+
+    @staticmethod
+    def _read_limited(file: Path, limit: int, path: str) -> bytes:
+        try:
+            with open(file, "rb") as f:
+                data = f.read(limit + 1)
+        except OSError as exc:
+            raise MalformedRecord(f"{path}: cannot be read ({_unexpected(exc)})") from None
+        if len(data) > limit:
+            raise MalformedRecord(f"{path}: larger than the {limit}-byte limit of a JSON document")
+        return data
+
+    def _verified_bytes(self, path: str) -> bytes:
+        """The bytes of a listed document after checking the size limit and the SHA-256."""
+        entry, f = self._open_listed(path)
+        with f:
+            if entry.size > MAX_DOCUMENT_BYTES:
+                raise MalformedRecord(f"{path}: larger than the {MAX_DOCUMENT_BYTES}-byte limit "
+                                      "of a JSON document")
+            try:
+                data = f.read(entry.size + 1)
+            except OSError as exc:
+                raise MalformedRecord(f"{path}: cannot be read ({_unexpected(exc)})") from None
+        if len(data) != entry.size or hashlib.sha256(data).hexdigest() != entry.sha256:
+            raise MalformedRecord(f"{path}: sha256 does not match the index")
+        return data
+
+    def _document(self, path: str, decode: Callable[[Any], _T]) -> _T:
+        """Verify, parse and decode one JSON document; errors name the file and field."""
+        data = self._verified_bytes(path)
+        try:
+            return decode(codec.parse_json(data))
+        except Exception as exc:
+            raise _malformed(path, exc) from None
+
+    def check_file_hash(self, path: str) -> None:
+        """Check one listed file's size and SHA-256 against the index (streamed, any size).
+
+        MalformedRecord "path: not listed", "path: missing" or "path: sha256 does not match
+        the index".
+        """
+        entry, f = self._open_listed(path)
+        h = hashlib.sha256()
+        size = 0
+        try:
+            with f:
+                while size <= entry.size:
+                    chunk = f.read(_CHUNK)
+                    if not chunk:
+                        break
+                    h.update(chunk)
+                    size += len(chunk)
+        except OSError as exc:
+            raise MalformedRecord(f"{path}: cannot be read ({_unexpected(exc)})") from None
+        if size != entry.size or h.hexdigest() != entry.sha256:
+            raise MalformedRecord(f"{path}: sha256 does not match the index")
+
+    # ---- documents --------------------------------------------------------------------
+    def manifest(self) -> Manifest:
+        """manifest.json (its published hash must be the manifest's own)."""
+        return self._document(MANIFEST_PATH, lambda v: codec.manifest_from_json(self._group, v))
+
+    def ceremony(self) -> CeremonyRecord:
+        """ceremony/*: the ceremony parameters and every published message, unchecked."""
+        g = self._group
+        ceremony = self._document(CEREMONY_PATH, lambda v: codec.ceremony_from_json(g, v))
+        digests = self._document(DIGESTS_PATH, lambda v: codec.digests_from_json(g, v))
+        reveals = self._document(REVEALS_PATH, lambda v: codec.reveals_from_json(g, v))
+        shares = tuple(self.encrypted_shares())
+        complaints = self._document(COMPLAINTS_PATH, lambda v: codec.complaints_from_json(g, v))
+        return CeremonyRecord(ceremony, digests, reveals, shares, complaints)
+
+    def context(self) -> PublishedContext:
+        """context.json as published (nothing recomputed: the verifier compares)."""
+        return self._document(CONTEXT_PATH, lambda v: codec.context_from_json(self._group, v))
+
+    def devices(self) -> DevicesRecord:
+        """devices.json: registrations and closing entries."""
+        return self._document(DEVICES_PATH, lambda v: codec.devices_from_json(self._group, v))
+
+    def encrypted_tally(self) -> EncryptedTally:
+        """tally/encrypted_tally.json."""
+        return self._document(ENCRYPTED_TALLY_PATH, lambda v: codec.encrypted_tally_from_json(self._group, v))
+
+    def tally_shares(self) -> list[TrusteeTallyShare]:
+        """Every tally/shares/<trustee id>.json listed in the index, in path order; the
+        trustee_id inside must be the one the file is named after."""
+        out = []
+        for path in self.tally_share_files():
+            share = self._document(path, lambda v: codec.trustee_tally_share_from_json(self._group, v))
+            if share.trustee_id != trustee_of_share_path(path):
+                raise MalformedRecord(f"{path}: trustee_id: {share.trustee_id} is not the trustee "
+                                      "the file is named after")
+            out.append(share)
+        return out
+
+    def result(self) -> PublishedResult:
+        """tally/result.json as published."""
+        return self._document(RESULT_PATH, lambda v: codec.result_from_json(self._group, v))
+
+    # ---- JSON Lines -------------------------------------------------------------------
+    def _jsonl(self, path: str, decode: Callable[[Any], _T]) -> Iterator[tuple[int, _T]]:
+        """(line number, decoded value) for each line, streamed; the file's size and hash
+        are checked as it is read and at its end (MalformedRecord names file and line).
+        A file that is not listed or missing is reported at once, not on first iteration."""
+        self._present(path)
+        return self._jsonl_lines(path, decode)
+
+    def _jsonl_lines(self, path: str, decode: Callable[[Any], _T]) -> Iterator[tuple[int, _T]]:
+        entry, f = self._open_listed(path)
+        h = hashlib.sha256()
+        size = 0
+        line_no = 0
+        with f:
+            while True:
+                try:
+                    raw = f.readline(MAX_LINE_BYTES + 1)
+                except OSError as exc:
+                    raise MalformedRecord(f"{path}: cannot be read ({_unexpected(exc)})") from None
+                if not raw:
+                    break
+                line_no += 1
+                h.update(raw)
+                size += len(raw)
+                if size > entry.size:
+                    raise MalformedRecord(f"{path}: sha256 does not match the index (the file is longer "
+                                          f"than the {entry.size} bytes listed)")
+                if not raw.endswith(b"\n"):
+                    if len(raw) > MAX_LINE_BYTES:
+                        raise MalformedRecord(f"{path}:{line_no}: line longer than {MAX_LINE_BYTES} bytes")
+                    raise MalformedRecord(f"{path}:{line_no}: truncated line (no newline at the end)")
+                try:
+                    value = decode(codec.parse_json(raw[:-1]))
+                except Exception as exc:
+                    raise _malformed(f"{path}:{line_no}", exc) from None
+                yield line_no, value
+        if size != entry.size or h.hexdigest() != entry.sha256:
+            raise MalformedRecord(f"{path}: sha256 does not match the index")
+
+    def ballot_lines(self, path: str) -> Iterator[BallotLine]:
+        """The ballots of one ``ballots/<device id>.jsonl`` file, in chain order, streamed
+        in constant memory.
+
+        The file is hashed while it is read; a mismatch with the index raises
+        MalformedRecord at the end of the stream (after the lines were yielded: a caller
+        must treat what it saw as unverified until the iterator is exhausted).  Whether
+        each ballot's device_id is the device the file is named after is the verifier's
+        check (the chain check), not a parsing rule.
+        """
+        if not is_ballot_path(path):
+            raise MalformedRecord(f"{path}: not a ballot file (ballots/<device id>.jsonl)")
+        group = self._group
+        parsed = self._jsonl(path, lambda v: codec.ballot_line_from_json(group, v))
+        return (BallotLine(path, line_no, "challenged", entry.ballot, entry)
+                if isinstance(entry, ChallengedBallot) else BallotLine(path, line_no, "cast", entry, None)
+                for line_no, entry in parsed)
+
+    def encrypted_shares(self) -> Iterator[EncryptedShare]:
+        """ceremony/shares.jsonl streamed (also part of :meth:`ceremony`)."""
+        g = self._group
+        parsed = self._jsonl(SHARES_PATH, lambda v: codec.encrypted_share_from_json(g, v))
+        return (share for _, share in parsed)
+
+
+__all__ = [
+    "BallotStream",
+    "RecordExists",
+    "RecordReader",
+    "RecordWriteError",
+    "RecordWriter",
+    "atomic_write",
+    "write_simulated_election",
+]

@@ -1,0 +1,141 @@
+"""Layout v1 of an election record directory: file names, document kinds and limits.
+
+Pure constants and path helpers shared by the codec (:mod:`pilwu_crypto.record.codec`)
+and the reader/writer (:mod:`pilwu_crypto.record.io`); docs/record-format.md §2 is the
+normative description.  Every path is relative to the record's root and written with
+forward slashes; its segments use only ``A-Z a-z 0-9 . _ -`` (ids follow the manifest's
+identifier rule, so a device or trustee id is always a safe file name).
+"""
+
+from __future__ import annotations
+
+import re
+
+from pilwu_crypto.errors import MalformedRecord
+
+FORMAT_VERSION = 1
+"""The ``version`` of every document of this layout."""
+
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+"""Largest JSON document accepted (16 MiB), index.json included."""
+MAX_LINE_BYTES = 1024 * 1024
+"""Largest JSON Lines line accepted (1 MiB, not counting its newline)."""
+MAX_DEPTH = 32
+"""Deepest nesting of JSON arrays and objects accepted (a top-level object is depth 1)."""
+MAX_PATH_LENGTH = 1024
+"""Longest relative path accepted in index.json (characters)."""
+
+# ---- file names ---------------------------------------------------------------------
+INDEX_PATH = "index.json"
+PARAMETERS_PATH = "parameters.json"
+MANIFEST_PATH = "manifest.json"
+CEREMONY_PATH = "ceremony/ceremony.json"
+DIGESTS_PATH = "ceremony/digests.json"
+REVEALS_PATH = "ceremony/reveals.json"
+SHARES_PATH = "ceremony/shares.jsonl"
+COMPLAINTS_PATH = "ceremony/complaints.json"
+CONTEXT_PATH = "context.json"
+DEVICES_PATH = "devices.json"
+BALLOTS_DIR = "ballots"
+ENCRYPTED_TALLY_PATH = "tally/encrypted_tally.json"
+TALLY_SHARES_DIR = "tally/shares"
+RESULT_PATH = "tally/result.json"
+
+# ---- document kinds -----------------------------------------------------------------
+KIND_INDEX = "pilwu-record-index"
+KIND_PARAMETERS = "parameters"
+KIND_MANIFEST = "manifest"
+KIND_CEREMONY = "ceremony"
+KIND_DIGESTS = "ceremony-digests"
+KIND_REVEALS = "ceremony-reveals"
+KIND_COMPLAINTS = "ceremony-complaints"
+KIND_CONTEXT = "context"
+KIND_DEVICES = "devices"
+KIND_ENCRYPTED_TALLY = "encrypted-tally"
+KIND_TALLY_SHARES = "tally-shares"
+KIND_RESULT = "result"
+
+ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+"""Identifiers (election, contest, option, ballot, device, trustee), matched in full:
+1–64 characters of ``A-Z a-z 0-9 . _ -``, starting with a letter or digit."""
+SEGMENT_RE = re.compile(r"[A-Za-z0-9._-]{1,255}")
+"""One segment of a record path (matched in full; "." and ".." are refused separately)."""
+_BALLOT_FILE_RE = re.compile(r"ballots/([^/]+)\.jsonl")
+_TALLY_SHARE_FILE_RE = re.compile(r"tally/shares/([^/]+)\.json")
+
+
+def ballot_path(device_id: str) -> str:
+    """``ballots/<device_id>.jsonl``: the JSON Lines file of one device's ballots."""
+    return f"{BALLOTS_DIR}/{_safe_id(device_id, 'device id')}.jsonl"
+
+
+def tally_share_path(trustee_id: str) -> str:
+    """``tally/shares/<trustee_id>.json``: one trustee's decryption shares of the tally."""
+    return f"{TALLY_SHARES_DIR}/{_safe_id(trustee_id, 'trustee id')}.json"
+
+
+def is_ballot_path(path: str) -> bool:
+    """True for a path of the form ``ballots/<name>.jsonl`` (one segment below ballots/)."""
+    return _BALLOT_FILE_RE.fullmatch(path) is not None
+
+
+def is_tally_share_path(path: str) -> bool:
+    """True for a path of the form ``tally/shares/<name>.json``."""
+    return _TALLY_SHARE_FILE_RE.fullmatch(path) is not None
+
+
+def device_of_ballot_path(path: str) -> str:
+    """The device id a ballot file is named after (MalformedRecord if it is not a valid id)."""
+    m = _BALLOT_FILE_RE.fullmatch(path)
+    if m is None:
+        raise MalformedRecord(f"{path}: not a ballot file (ballots/<device id>.jsonl)")
+    return _checked_name(path, m.group(1), "device id")
+
+
+def trustee_of_share_path(path: str) -> str:
+    """The trustee id a tally-share file is named after (MalformedRecord if not a valid id)."""
+    m = _TALLY_SHARE_FILE_RE.fullmatch(path)
+    if m is None:
+        raise MalformedRecord(f"{path}: not a tally-share file (tally/shares/<trustee id>.json)")
+    return _checked_name(path, m.group(1), "trustee id")
+
+
+def _checked_name(path: str, name: str, what: str) -> str:
+    if ID_RE.fullmatch(name) is None:
+        raise MalformedRecord(f"{path}: the file name is not a valid {what}")
+    return name
+
+
+def _safe_id(value: str, what: str) -> str:
+    if not isinstance(value, str) or ID_RE.fullmatch(value) is None:
+        raise MalformedRecord(f"{what} {value!r:.80} is not a valid identifier and cannot name a record file")
+    return value
+
+
+def check_relative_path(path: object) -> str:
+    """``path`` if it is a safe, normalized relative record path, else MalformedRecord.
+
+    Refused: anything but text, the empty path, absolute paths, backslashes, empty
+    segments (``a//b``, a trailing slash), ``.`` and ``..`` segments, characters outside
+    ``A-Z a-z 0-9 . _ -``, paths longer than MAX_PATH_LENGTH, and index.json itself.
+    Symbolic links are the reader's business (it resolves every path under the root).
+    """
+    if not isinstance(path, str):
+        raise MalformedRecord(f"expected a path as text, got {type(path).__name__}")
+    shown = repr(path) if len(path) <= 80 else repr(path[:77] + "...")
+    if not path:
+        raise MalformedRecord("empty path")
+    if len(path) > MAX_PATH_LENGTH:
+        raise MalformedRecord(f"path {shown} is longer than {MAX_PATH_LENGTH} characters")
+    if "\\" in path:
+        raise MalformedRecord(f"path {shown} contains a backslash")
+    if path.startswith("/"):
+        raise MalformedRecord(f"path {shown} is absolute")
+    for segment in path.split("/"):
+        if segment in ("", ".", ".."):
+            raise MalformedRecord(f"path {shown} is not normalized (empty, '.' or '..' segment)")
+        if SEGMENT_RE.fullmatch(segment) is None:
+            raise MalformedRecord(f"path {shown} has characters outside A-Z a-z 0-9 . _ -")
+    if path == INDEX_PATH:
+        raise MalformedRecord("index.json cannot list itself")
+    return path

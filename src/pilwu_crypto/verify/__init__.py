@@ -1,0 +1,1 @@
+"""The record verifier: numbered checks over a whole election record, and its report."""

@@ -1,0 +1,333 @@
+"""Verify a whole election record: every hash, proof, chain and sum (DESIGN.md §7).
+
+``verify_record(root)`` runs the numbered checks below in order and returns a
+VerificationReport; it never raises for a bad record (only RecordUnreadable when the
+root, index or parameters cannot be read at all).  Ballots are streamed once, in
+constant memory apart from the duplicate guard's digests.
+
+ 1 record-files     every indexed file present, no file outside the index, SHA-256s
+ 2 parameters       the parameter set is a known one and p, q, g pass their checks
+ 3 base-hash        H_B recomputed from parameters, manifest, trustees, threshold
+ 4 key-ceremony     round-1 digests, round-2 reveals and every Schnorr proof, complaints
+ 5 election-context joint key, trustee verification keys and H_E recomputed
+ 6 ballots          every ballot's signature, code and range proofs; challenged reveals
+ 7 code-chains      per-device confirmation-code chains and signed closing entries
+ 8 duplicates       no ballot id, ciphertext or proof commitment appears twice
+ 9 tally            the published aggregate equals the product of all cast ballots
+10 decryption       every trustee's decryption shares and proofs; at least t valid
+11 result           the published counts equal the verified decryption
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from pilwu_crypto.election.ballot import ReplayGuard, verify_ballot, verify_challenged
+from pilwu_crypto.election.context import ElectionContext, base_hash, election_hash
+from pilwu_crypto.election.decryption import TallyResult, decrypt_tally
+from pilwu_crypto.election.device import ChainVerifier, ClosingEntry, DeviceRegistration
+from pilwu_crypto.election.tally import TallyAccumulator
+from pilwu_crypto.elgamal import PublicKey
+from pilwu_crypto.errors import InvalidBallot, PilwuError
+from pilwu_crypto.record.io import RecordReader
+from pilwu_crypto.threshold.dkg import (
+    CommitmentReveal,
+    check_reveals,
+    joint_key,
+    verification_keys,
+    verify_complaint,
+)
+from pilwu_crypto.verify.report import CheckResult, VerificationReport
+
+Progress = Callable[[str, int, int], None]
+
+CHECKS: list[tuple[str, str]] = [
+    ("record-files", "every indexed file present and unmodified, nothing outside the index"),
+    ("parameters", "known parameter set; p, q, (p-1)/2q prime, g of order q (or a known curve)"),
+    ("base-hash", "H_B = H(parameters, manifest, trustees, threshold)"),
+    ("key-ceremony", "commit-then-reveal digests, coefficient and key proofs, complaints"),
+    ("election-context", "joint key, verification keys and H_E recomputed from the ceremony"),
+    ("ballots", "device signatures, confirmation codes, range proofs; challenged ballots re-encrypted"),
+    ("code-chains", "per-device confirmation-code chains and signed closing entries"),
+    ("duplicates", "no repeated ballot id, ciphertext or proof commitment (replays)"),
+    ("tally", "published encrypted tally = product of the cast ballots"),
+    ("decryption", "decryption shares and Chaum-Pedersen proofs of at least t trustees"),
+    ("result", "published counts = verified decryption of the tally"),
+]
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+class _Run:
+    """State of one verification run (checks by name, the report)."""
+
+    def __init__(self, report: VerificationReport) -> None:
+        self.report = report
+        self.by_name: dict[str, CheckResult] = {}
+        for i, (name, desc) in enumerate(CHECKS, start=1):
+            c = CheckResult(i, name, desc)
+            self.by_name[name] = c
+            report.checks.append(c)
+
+    def __getitem__(self, name: str) -> CheckResult:
+        return self.by_name[name]
+
+    def skip_from(self, name: str, reason: str) -> None:
+        """Mark ``name`` and every later check as not performed."""
+        started = False
+        for c in self.report.checks:
+            started = started or c.name == name
+            if started and not c.skipped and c.items == 0 and not c.failure_count:
+                c.skipped = reason
+
+
+def verify_record(root: Path, progress: Progress = _no_progress) -> VerificationReport:
+    """Verify the record at ``root``.  Raises RecordUnreadable only when the record's
+    root, index or parameters cannot be read at all; every other problem is a failed
+    check in the returned report."""
+    reader = RecordReader(root)
+    report = VerificationReport(record=str(root), fingerprint=reader.fingerprint, group=reader.group.name)
+    run = _Run(report)
+    group = reader.group
+
+    # 1 record files -------------------------------------------------------------------
+    files = run["record-files"]
+    for path in reader.missing_files():
+        files.fail(f"{path}: listed in the index but missing")
+    for path in reader.extra_files():
+        files.fail(f"{path}: present but not listed in the index")
+    ballot_files = set(reader.ballot_files())
+    for path in reader.index_paths():
+        files.items += 1
+        if path in ballot_files:
+            continue  # hashed while streamed (check 6)
+        try:
+            reader.check_file_hash(path)
+        except PilwuError as exc:
+            files.fail(str(exc))
+
+    # 2 parameters ------------------------------------------------------------------------
+    params = run["parameters"]
+    params.items = 1
+    try:
+        validate = getattr(group, "validate", None)
+        if validate is not None:
+            validate()
+    except PilwuError as exc:
+        params.fail(str(exc))
+
+    # 3 base hash -------------------------------------------------------------------------
+    hb = run["base-hash"]
+    try:
+        manifest = reader.manifest()
+        report.election_id = manifest.election_id
+        cer = reader.ceremony()
+        hb.items = 1
+        recomputed_hb = base_hash(group, manifest, cer.ceremony.trustee_ids, cer.ceremony.threshold)
+        if recomputed_hb != cer.ceremony.base_hash:
+            hb.fail("ceremony/ceremony.json: base_hash differs from H(parameters, manifest, trustees, threshold)")
+    except PilwuError as exc:
+        hb.fail(str(exc))
+        run.skip_from("key-ceremony", "the manifest or ceremony could not be read")
+        return report
+
+    # 4 key ceremony ----------------------------------------------------------------------
+    kc = run["key-ceremony"]
+    ceremony = cer.ceremony
+    reveals: tuple[CommitmentReveal, ...] = ()
+    try:
+        kc.items = len(cer.reveals)
+        reveals = check_reveals(ceremony, cer.digests, cer.reveals)
+        n = len(ceremony.trustee_ids)
+        if len(cer.shares) != n * (n - 1):
+            kc.fail(f"ceremony/shares.jsonl: {len(cer.shares)} encrypted shares, expected n(n-1) = {n * (n - 1)}")
+        shares_by_pair = {(s.sender_index, s.recipient_index): s for s in cer.shares}
+        for complaint in cer.complaints:
+            share = shares_by_pair.get((complaint.accused_index, complaint.complainer_index))
+            if share is None:
+                kc.fail(f"complaint by {complaint.complainer_id}: quotes a share that was not published")
+                continue
+            verdict = verify_complaint(ceremony, complaint, share, reveals)
+            kc.fail(f"complaint by {complaint.complainer_id} against {complaint.accused_id}: "
+                    f"trustee {verdict.faulty_id} is at fault ({verdict.reason})")
+    except PilwuError as exc:
+        kc.fail(str(exc))
+        run.skip_from("election-context", "the key ceremony did not verify")
+        return report
+
+    # 5 election context ------------------------------------------------------------------
+    ec = run["election-context"]
+    try:
+        published = reader.context()
+        commitments = [r.commitments for r in reveals]
+        k = joint_key(group, commitments)
+        ec.items = 3
+        if published.joint_key != k:
+            ec.fail("context.json: joint_key is not the product of the trustees' constant commitments")
+        if published.verification_keys != verification_keys(group, commitments):
+            ec.fail("context.json: verification_keys differ from those derived from the commitments")
+        if published.base_hash != ceremony.base_hash:
+            ec.fail("context.json: base_hash differs from the ceremony's")
+        h_e = election_hash(ceremony.base_hash, k, commitments)
+        if published.election_hash != h_e:
+            ec.fail("context.json: election_hash differs from H(H_B, K, commitments)")
+        context = ElectionContext(group, manifest, ceremony.trustee_ids, ceremony.threshold, PublicKey(k),
+                                  ceremony.base_hash, h_e)
+        vkeys = verification_keys(group, commitments)
+    except PilwuError as exc:
+        ec.fail(str(exc))
+        run.skip_from("ballots", "the election context could not be established")
+        return report
+
+    # 6-9 ballots, chains, duplicates, tally ---------------------------------------------
+    _verify_ballots(run, reader, context, progress)
+
+    # 10 decryption ------------------------------------------------------------------------
+    dec = run["decryption"]
+    result: TallyResult | None = None
+    try:
+        tally = reader.encrypted_tally()
+        shares = reader.tally_shares()
+        dec.items = len(shares)
+        result = decrypt_tally(context, tally, shares, vkeys)
+        for index, reason in sorted(result.rejected.items()):
+            dec.fail(f"tally/shares: trustee {index}: {reason}")
+    except PilwuError as exc:
+        dec.fail(str(exc))
+
+    # 11 result ----------------------------------------------------------------------------
+    res = run["result"]
+    if result is None:
+        res.skipped = "the tally could not be decrypted"
+        return report
+    try:
+        pub = reader.result()
+        res.items = len(result.results)
+        if pub.ballot_count != result.ballot_count:
+            res.fail(f"tally/result.json: ballot_count {pub.ballot_count}, decrypted tally has "
+                     f"{result.ballot_count}")
+        for r in result.results:
+            claimed = pub.counts.get((r.contest_id, r.option_id))
+            if claimed != r.count:
+                res.fail(f"tally/result.json: {r.contest_id}/{r.option_id} published {claimed}, "
+                         f"decrypts to {r.count}")
+        extra = set(pub.counts) - {(r.contest_id, r.option_id) for r in result.results}
+        for cid, oid in sorted(extra):
+            res.fail(f"tally/result.json: {cid}/{oid} is not an option of the manifest")
+        names = {(c.contest_id, o.option_id): o.name for c in manifest.contests for o in c.options}
+        report.counts = [(r.contest_id, r.option_id, names[(r.contest_id, r.option_id)], r.count)
+                         for r in result.results]
+    except PilwuError as exc:
+        res.fail(str(exc))
+    return report
+
+
+def _verify_ballots(run: _Run, reader: RecordReader, context: ElectionContext, progress: Progress) -> None:
+    """Checks 6-9 in one streaming pass over every device's ballot file."""
+    report = run.report
+    ballots, chains, dups, tally_check = run["ballots"], run["code-chains"], run["duplicates"], run["tally"]
+    try:
+        devices = reader.devices()
+    except PilwuError as exc:
+        chains.fail(str(exc))
+        devices = None
+    registrations: dict[str, DeviceRegistration] = {}
+    closings: dict[str, ClosingEntry] = {}
+    if devices is not None:
+        for registration in devices.registrations:
+            if registration.device_id in registrations:
+                chains.fail(f"devices.json: device {registration.device_id} registered twice")
+            registrations[registration.device_id] = registration
+        for closing in devices.closings:
+            if closing.device_id in closings:
+                chains.fail(f"devices.json: two closing entries for device {closing.device_id}")
+            closings[closing.device_id] = closing
+    guard = ReplayGuard()
+    acc = TallyAccumulator(context.group, context.manifest)
+    files_by_device: dict[str, str] = {}
+    for path in reader.ballot_files():
+        device_id = Path(path).stem
+        files_by_device[device_id] = path
+    done = 0
+    for device_id in sorted(set(files_by_device) | set(registrations)):
+        maybe_path = files_by_device.get(device_id)
+        reg = registrations.get(device_id)
+        if reg is None:
+            chains.fail(f"{maybe_path}: ballots of unregistered device {device_id}")
+        if maybe_path is None:
+            chains.items += 1
+            if reg is not None:
+                try:
+                    ChainVerifier(context, reg).close(closings.get(device_id))
+                except PilwuError as exc:
+                    chains.fail(str(exc))
+            continue
+        path = maybe_path
+        chain = ChainVerifier(context, reg) if reg is not None else None
+        chain_ok = chain is not None
+        try:
+            for line in reader.ballot_lines(path):
+                where = f"{path}:{line.line_no}"
+                ballots.items += 1
+                b = line.ballot
+                try:
+                    if b.device_id != device_id:
+                        raise InvalidBallot(f"ballot {b.ballot_id} of device {b.device_id} in the file of {device_id}")
+                    if line.status == "cast":
+                        verify_ballot(context, registrations, b)
+                    elif line.challenged is not None:
+                        verify_challenged(context, registrations, line.challenged)
+                    else:
+                        raise InvalidBallot(f"ballot {b.ballot_id}: challenged without its reveal")
+                except PilwuError as exc:
+                    ballots.fail(f"{where}: {exc}")
+                if chain is not None and chain_ok:
+                    try:
+                        chain.add(b)
+                    except PilwuError as exc:
+                        chains.fail(f"{where}: {exc}")
+                        chain_ok = False
+                dups.items += 1
+                try:
+                    guard.add(b)
+                except PilwuError as exc:
+                    dups.fail(f"{where}: {exc}")
+                if line.status == "cast":
+                    report.ballots_cast += 1
+                    try:
+                        acc.add(b)
+                    except PilwuError as exc:
+                        tally_check.fail(f"{where}: {exc}")
+                else:
+                    report.ballots_challenged += 1
+                done += 1
+                progress("ballots", done, 0)
+        except PilwuError as exc:
+            ballots.fail(f"{path}: {exc}")
+            chain_ok = False
+        chains.items += 1
+        if chain is not None and chain_ok:
+            try:
+                chain.close(closings.get(device_id))
+            except PilwuError as exc:
+                chains.fail(str(exc))
+    for device_id in sorted(set(closings) - set(registrations)):
+        chains.fail(f"devices.json: closing entry for unregistered device {device_id}")
+    tally_check.items = 1
+    try:
+        published = reader.encrypted_tally()
+        recomputed = acc.result()
+        if published.ballot_count != recomputed.ballot_count:
+            tally_check.fail(f"tally/encrypted_tally.json: ballot_count {published.ballot_count}, the record "
+                             f"has {recomputed.ballot_count} cast ballots")
+        for (cid, oid, ct), (_, _, rct) in zip(published.entries(), recomputed.entries(), strict=False):
+            if ct != rct:
+                tally_check.fail(f"tally/encrypted_tally.json: {cid}/{oid} is not the product of the cast "
+                                 "ballots")
+        if [(c, o) for c, o, _ in published.entries()] != [(c, o) for c, o, _ in recomputed.entries()]:
+            tally_check.fail("tally/encrypted_tally.json: contests/options differ from the manifest")
+    except PilwuError as exc:
+        tally_check.fail(str(exc))

@@ -1,0 +1,86 @@
+"""The verification report: numbered checks with pass/fail and named failures.
+
+The report is plain data; the CLI renders it as a table or as JSON (schema
+``pilwu-verification-report`` version 1, documented in docs/verifier.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+REPORT_SCHEMA = "pilwu-verification-report"
+REPORT_VERSION = 1
+MAX_FAILURES_LISTED = 50
+"""Failures kept per check (the count is always exact)."""
+
+
+@dataclass
+class CheckResult:
+    """One numbered check: what it covers, how many items it examined, what failed."""
+
+    number: int
+    name: str
+    description: str
+    items: int = 0
+    failures: list[str] = field(default_factory=list)
+    failure_count: int = 0
+    skipped: str = ""
+    """Non-empty when the check could not run (its reason); a skipped check is not a pass."""
+
+    @property
+    def ok(self) -> bool:
+        return self.failure_count == 0 and not self.skipped
+
+    def fail(self, message: str) -> None:
+        self.failure_count += 1
+        if len(self.failures) < MAX_FAILURES_LISTED:
+            self.failures.append(message)
+
+    @property
+    def status(self) -> str:
+        if self.skipped:
+            return "skipped"
+        return "pass" if self.ok else "FAIL"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"number": self.number, "name": self.name, "description": self.description,
+                "status": self.status, "items": self.items, "failure_count": self.failure_count,
+                "failures": list(self.failures), "skipped": self.skipped}
+
+
+@dataclass
+class VerificationReport:
+    """The outcome of verifying one election record."""
+
+    record: str
+    fingerprint: str = ""
+    group: str = ""
+    election_id: str = ""
+    ballots_cast: int = 0
+    ballots_challenged: int = 0
+    counts: list[tuple[str, str, str, int]] = field(default_factory=list)
+    """(contest id, option id, option name, count) as published and verified."""
+    checks: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return bool(self.checks) and all(c.ok for c in self.checks)
+
+    def first_failure(self) -> str:
+        for c in self.checks:
+            if c.failures:
+                return f"check {c.number} ({c.name}): {c.failures[0]}"
+            if c.skipped:
+                return f"check {c.number} ({c.name}) not performed: {c.skipped}"
+        return ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": REPORT_SCHEMA, "version": REPORT_VERSION, "record": self.record,
+            "fingerprint": self.fingerprint, "group": self.group, "election_id": self.election_id,
+            "valid": self.valid, "ballots_cast": self.ballots_cast,
+            "ballots_challenged": self.ballots_challenged,
+            "counts": [{"contest_id": c, "option_id": o, "name": n, "count": k} for c, o, n, k in self.counts],
+            "checks": [c.to_json() for c in self.checks],
+        }

@@ -1,0 +1,158 @@
+"""The real command line, as a subprocess: demo, verify, check-ballot, and misuse.
+
+Small elections on the test-only group keep this within its budget; one run of the
+demo on the default group checks the default path end to end.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TEST_GROUP = ["--group", "pilwu-test-512", "--insecure-test-group"]
+
+
+def pilwu(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pilwu_crypto", *args], capture_output=True, text=True,
+                          timeout=600, cwd=cwd)
+
+
+def no_traceback(res: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in res.stderr and "Traceback" not in res.stdout, res.stderr
+
+
+@pytest.fixture(scope="module")
+def demo_record(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("cli") / "record"
+    res = pilwu("demo", "--out", str(out), "--voters", "8", "--challenged", "2", "--devices", "2",
+                "--seed", "5", "--quiet", *TEST_GROUP)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "VALID" in res.stdout
+    assert "verified counts equal the votes" in res.stdout
+    no_traceback(res)
+    return out
+
+
+def test_demo_default_group_small(tmp_path: Path) -> None:
+    res = pilwu("demo", "--out", str(tmp_path / "r"), "--voters", "3", "--challenged", "1", "--quiet")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "group pilwu-3072" in res.stdout and "VALID" in res.stdout
+
+
+def test_verify_valid_record_and_json(demo_record: Path, tmp_path: Path) -> None:
+    res = pilwu("verify", str(demo_record), "--quiet")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "fingerprint" in res.stdout
+    res = pilwu("verify", str(demo_record), "--json", "-", "--quiet")
+    assert res.returncode == 0
+    report = json.loads(res.stdout)
+    assert report["schema"] == "pilwu-verification-report" and report["version"] == 1
+    assert report["valid"] is True and report["ballots_cast"] == 8 and report["ballots_challenged"] == 2
+    assert [c["number"] for c in report["checks"]] == list(range(1, 12))
+    assert sum(c["count"] for c in report["counts"]) == 8
+    out = tmp_path / "report.json"
+    assert pilwu("verify", str(demo_record), "--json", str(out), "--quiet").returncode == 0
+    assert json.loads(out.read_text())["fingerprint"] == report["fingerprint"]
+
+
+def test_verify_tampered_record_exits_1_naming_the_item(demo_record: Path, tmp_path: Path) -> None:
+    root = tmp_path / "tampered"
+    shutil.copytree(demo_record, root)
+    result = root / "tally" / "result.json"
+    doc = json.loads(result.read_text())
+    doc["contests"][0]["options"][0]["count"] += 1
+    result.write_text(json.dumps(doc))
+    res = pilwu("verify", str(root), "--quiet")
+    assert res.returncode == 1
+    assert "NOT VALID" in res.stdout and "result.json" in res.stdout
+    no_traceback(res)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "delete", "nonhex", "version"])
+def test_malformed_record_exits_1_with_a_reason(demo_record: Path, tmp_path: Path, damage: str) -> None:
+    root = tmp_path / "damaged"
+    shutil.copytree(demo_record, root)
+    ballots = sorted((root / "ballots").glob("*.jsonl"))[0]
+    if damage == "truncate":
+        data = ballots.read_bytes()
+        ballots.write_bytes(data[: len(data) - 200])
+    elif damage == "delete":
+        (root / "tally" / "encrypted_tally.json").unlink()
+    elif damage == "nonhex":
+        text = (root / "context.json").read_text()
+        doc = json.loads(text)
+        doc["joint_key"] = "zz" + doc["joint_key"][2:]
+        (root / "context.json").write_text(json.dumps(doc))
+    else:
+        doc = json.loads((root / "manifest.json").read_text())
+        doc["version"] = 2
+        (root / "manifest.json").write_text(json.dumps(doc))
+    res = pilwu("verify", str(root), "--quiet")
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "NOT VALID" in res.stdout
+    no_traceback(res)
+
+
+def test_unreadable_record_exits_2(tmp_path: Path, demo_record: Path) -> None:
+    res = pilwu("verify", str(tmp_path / "nothing-here"))
+    assert res.returncode == 2 and res.stderr.strip()
+    no_traceback(res)
+    root = tmp_path / "noindex"
+    shutil.copytree(demo_record, root)
+    (root / "index.json").write_text("{not json")
+    res = pilwu("verify", str(root))
+    assert res.returncode == 2
+    assert len(res.stderr.strip().splitlines()) == 1
+    no_traceback(res)
+
+
+def test_check_ballot_cast_and_challenged(demo_record: Path) -> None:
+    cast = challenged = None
+    for path in sorted((demo_record / "ballots").glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            doc = json.loads(line)
+            if doc["status"] == "cast" and cast is None:
+                cast = doc["ballot"]["confirmation_code"]
+            if doc["status"] == "challenged" and challenged is None:
+                challenged = doc["ballot"]["confirmation_code"]
+    assert cast and challenged
+    res = pilwu("check-ballot", str(demo_record), cast[:16])
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "Counted" in res.stdout
+    res = pilwu("check-ballot", str(demo_record), challenged)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "challenged" in res.stdout and "x1" in res.stdout
+    res = pilwu("check-ballot", str(demo_record), "00000000deadbeef")
+    assert res.returncode == 1 and "No ballot" in res.stdout
+    res = pilwu("check-ballot", str(demo_record), "not-a-code")
+    assert res.returncode == 2
+    no_traceback(res)
+
+
+def test_misuse_exits_2_with_one_line(tmp_path: Path, demo_record: Path) -> None:
+    cases = [
+        ["demo", "--group", "pilwu-test-512"],  # test group without the flag
+        ["demo", "--group", "nope"],
+        ["demo", "--voters", "0"],
+        ["demo", "--threshold", "4"],
+        ["demo", "--out", str(demo_record), *TEST_GROUP],  # existing non-empty directory
+        ["frobnicate"],
+        [],
+        ["verify"],
+    ]
+    for args in cases:
+        res = pilwu(*args)
+        assert res.returncode == 2, (args, res.stdout, res.stderr)
+        assert res.stderr.strip(), args
+        no_traceback(res)
+
+
+def test_module_entry_points() -> None:
+    for mod in ("pilwu_crypto", "pilwu_crypto.cli"):
+        res = subprocess.run([sys.executable, "-m", mod, "--help"], capture_output=True, text=True, timeout=60)
+        assert res.returncode == 0 and "demo" in res.stdout
