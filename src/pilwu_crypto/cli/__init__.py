@@ -25,7 +25,7 @@ from pilwu_crypto.cli import render
 from pilwu_crypto.election.ballot import verify_ballot, verify_challenged
 from pilwu_crypto.election.simulation import kuwu_manifest, simulate_election
 from pilwu_crypto.errors import InvalidParameters, PilwuError, RecordUnreadable
-from pilwu_crypto.record.io import RecordReader, write_simulated_election
+from pilwu_crypto.record.io import RecordReader, atomic_write, write_simulated_election
 from pilwu_crypto.verify.checks import verify_record
 
 EXIT_OK = 0
@@ -105,27 +105,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
         if args.json == "-":
             sys.stdout.write(text)
         else:
-            _write_atomic(Path(args.json), text)
+            target = Path(args.json).resolve()
+            atomic_write(target.parent, target.name, text.encode("utf-8"))
     if args.json != "-":
         render.print_report(report)
     return EXIT_OK if report.valid else EXIT_INVALID
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    import os
-    import tempfile
-
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # ---- check-ballot --------------------------------------------------------------------------
