@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 TEST_GROUP = ["--group", "pilwu-test-512", "--insecure-test-group"]
+INSECURE = "--insecure-test-group"
 
 
 def pilwu(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -45,10 +46,10 @@ def test_demo_default_group_small(tmp_path: Path) -> None:
 
 
 def test_verify_valid_record_and_json(demo_record: Path, tmp_path: Path) -> None:
-    res = pilwu("verify", str(demo_record), "--quiet")
+    res = pilwu("verify", str(demo_record), "--quiet", INSECURE)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "fingerprint" in res.stdout
-    res = pilwu("verify", str(demo_record), "--json", "-", "--quiet")
+    res = pilwu("verify", str(demo_record), "--json", "-", "--quiet", INSECURE)
     assert res.returncode == 0
     report = json.loads(res.stdout)
     assert report["schema"] == "pilwu-verification-report" and report["version"] == 1
@@ -56,7 +57,7 @@ def test_verify_valid_record_and_json(demo_record: Path, tmp_path: Path) -> None
     assert [c["number"] for c in report["checks"]] == list(range(1, 12))
     assert sum(c["count"] for c in report["counts"]) == 8
     out = tmp_path / "report.json"
-    assert pilwu("verify", str(demo_record), "--json", str(out), "--quiet").returncode == 0
+    assert pilwu("verify", str(demo_record), "--json", str(out), "--quiet", INSECURE).returncode == 0
     assert json.loads(out.read_text())["fingerprint"] == report["fingerprint"]
 
 
@@ -67,7 +68,7 @@ def test_verify_tampered_record_exits_1_naming_the_item(demo_record: Path, tmp_p
     doc = json.loads(result.read_text())
     doc["contests"][0]["options"][0]["count"] += 1
     result.write_text(json.dumps(doc))
-    res = pilwu("verify", str(root), "--quiet")
+    res = pilwu("verify", str(root), "--quiet", INSECURE)
     assert res.returncode == 1
     assert "NOT VALID" in res.stdout and "result.json" in res.stdout
     no_traceback(res)
@@ -92,7 +93,7 @@ def test_malformed_record_exits_1_with_a_reason(demo_record: Path, tmp_path: Pat
         doc = json.loads((root / "manifest.json").read_text())
         doc["version"] = 2
         (root / "manifest.json").write_text(json.dumps(doc))
-    res = pilwu("verify", str(root), "--quiet")
+    res = pilwu("verify", str(root), "--quiet", INSECURE)
     assert res.returncode == 1, res.stdout + res.stderr
     assert "NOT VALID" in res.stdout
     no_traceback(res)
@@ -121,10 +122,10 @@ def test_check_ballot_cast_and_challenged(demo_record: Path) -> None:
             if doc["status"] == "challenged" and challenged is None:
                 challenged = doc["ballot"]["confirmation_code"]
     assert cast and challenged
-    res = pilwu("check-ballot", str(demo_record), cast[:16])
+    res = pilwu("check-ballot", str(demo_record), cast[:16], INSECURE)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "Counted" in res.stdout
-    res = pilwu("check-ballot", str(demo_record), challenged)
+    res = pilwu("check-ballot", str(demo_record), challenged, INSECURE)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "challenged" in res.stdout and "x1" in res.stdout
     res = pilwu("check-ballot", str(demo_record), "00000000deadbeef")
@@ -156,3 +157,10 @@ def test_module_entry_points() -> None:
     for mod in ("pilwu_crypto", "pilwu_crypto.cli"):
         res = subprocess.run([sys.executable, "-m", mod, "--help"], capture_output=True, text=True, timeout=60)
         assert res.returncode == 0 and "demo" in res.stdout
+
+
+def test_test_group_record_not_verified_without_flag(demo_record: Path) -> None:
+    res = pilwu("verify", str(demo_record), "--quiet")
+    assert res.returncode == 1
+    assert "for tests only" in res.stdout
+    no_traceback(res)

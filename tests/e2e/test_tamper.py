@@ -94,7 +94,7 @@ def failing(report: VerificationReport) -> dict[str, list[str]]:
 
 
 def assert_caught(root: Path, check: str, *needles: str) -> None:
-    report = verify_record(root)
+    report = verify_record(root, allow_test_group=True)
     assert not report.valid
     fails = failing(report)
     assert check in fails, fails
@@ -109,7 +109,7 @@ def other_element_hex(group: Group, k: int) -> str:
 
 # ---- the valid record ------------------------------------------------------------------
 def test_pristine_record_verifies(pristine: Path, sim: SimulatedElection) -> None:
-    report = verify_record(pristine)
+    report = verify_record(pristine, allow_test_group=True)
     assert report.valid, failing(report)
     assert report.ballots_cast == 6 and report.ballots_challenged == 1
     assert {(c, o): k for c, o, _, k in report.counts} == sim.expected
@@ -268,3 +268,9 @@ def test_index_not_recomputed_is_caught_by_hashes(record: Path) -> None:
     edit_json(record / "tally" / "result.json",
               lambda d: d["contests"][0]["options"][0].__setitem__("count", 999))
     assert_caught(record, "record-files", "result.json")
+
+
+def test_test_group_record_is_not_valid_for_real_use(pristine: Path) -> None:
+    report = verify_record(pristine)
+    assert not report.valid
+    assert "for tests only" in failing(report)["parameters"][0]

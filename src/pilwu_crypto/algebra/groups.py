@@ -155,3 +155,15 @@ def get_group(name: str = DEFAULT_GROUP, *, allow_test: bool = False) -> Group:
         _INSTANCES[name] = group
     group.require_production(allow_test)
     return group
+
+
+DERIVATIONS: dict[str, SeededDerivation] = {
+    "pilwu-3072": PILWU_3072_DERIVATION,
+    "pilwu-test-512": PILWU_TEST_512_DERIVATION,
+}
+"""The recorded seeded derivation of each pilwu parameter set (docs/parameters.md)."""
+
+
+def derivation_of(name: str) -> SeededDerivation | None:
+    """The seeded derivation of a pilwu parameter set, or None for imported/curve groups."""
+    return DERIVATIONS.get(name)

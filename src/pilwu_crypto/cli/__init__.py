@@ -80,7 +80,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     render.out.print(f"election held and recorded in {t1 - t0:.1f} s: {out_dir}  (fingerprint {fingerprint})")
     t2 = time.perf_counter()
     with render.progress_bars(not args.quiet) as progress:
-        report = verify_record(out_dir, progress=progress)
+        report = verify_record(out_dir, progress=progress, allow_test_group=args.insecure_test_group)
     render.out.print(f"record verified in {time.perf_counter() - t2:.1f} s")
     render.print_report(report)
     if report.valid:
@@ -99,7 +99,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     root = Path(args.record)
     with render.progress_bars(not args.quiet) as progress:
-        report = verify_record(root, progress=progress)
+        report = verify_record(root, progress=progress, allow_test_group=args.insecure_test_group)
     if args.json:
         text = json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
         if args.json == "-":
@@ -133,7 +133,8 @@ def cmd_check_ballot(args: argparse.Namespace) -> int:
     b = line.ballot
     render.out.print(f"Ballot {b.ballot_id} from device {b.device_id} ({line.path}:{line.line_no}), "
                      f"code {b.confirmation_code.hex()}, status: {line.status}")
-    report = verify_record(Path(args.record)) if not args.quick else None
+    report = (verify_record(Path(args.record), allow_test_group=args.insecure_test_group)
+              if not args.quick else None)
     manifest = reader.manifest()
     published = reader.context()
     from pilwu_crypto.election.context import ElectionContext
@@ -202,12 +203,16 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("record", help="the record directory")
     ver.add_argument("--json", metavar="PATH", help="also write the report as JSON (- for stdout)")
     ver.add_argument("--quiet", action="store_true", help="no progress bars")
+    ver.add_argument("--insecure-test-group", action="store_true",
+                     help="accept a record on a test-only group (never a real election)")
     ver.set_defaults(func=cmd_verify)
 
     chk = sub.add_parser("check-ballot", help="look up a confirmation code in a record")
     chk.add_argument("record", help="the record directory")
     chk.add_argument("code", help="the confirmation code shown to the voter (at least 8 hex characters)")
     chk.add_argument("--quick", action="store_true", help="check the ballot only, not the whole record")
+    chk.add_argument("--insecure-test-group", action="store_true",
+                     help="accept a record on a test-only group (never a real election)")
     chk.set_defaults(func=cmd_check_ballot)
     return parser
 

@@ -23,6 +23,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from pilwu_crypto.algebra.groups import derivation_of
+from pilwu_crypto.algebra.modp import ModPGroup
+from pilwu_crypto.algebra.paramgen import rederive
 from pilwu_crypto.election.ballot import ReplayGuard, verify_ballot, verify_challenged
 from pilwu_crypto.election.context import ElectionContext, base_hash, election_hash
 from pilwu_crypto.election.decryption import TallyResult, decrypt_tally
@@ -84,10 +87,12 @@ class _Run:
                 c.skipped = reason
 
 
-def verify_record(root: Path, progress: Progress = _no_progress) -> VerificationReport:
+def verify_record(root: Path, progress: Progress = _no_progress, *,
+                  allow_test_group: bool = False) -> VerificationReport:
     """Verify the record at ``root``.  Raises RecordUnreadable only when the record's
     root, index or parameters cannot be read at all; every other problem is a failed
-    check in the returned report."""
+    check in the returned report.  A record on a test-only group fails check 2 unless
+    ``allow_test_group`` is set (only tests and demos on test groups set it)."""
     reader = RecordReader(root)
     report = VerificationReport(record=str(root), fingerprint=reader.fingerprint, group=reader.group.name)
     run = _Run(report)
@@ -112,10 +117,20 @@ def verify_record(root: Path, progress: Progress = _no_progress) -> Verification
     # 2 parameters ------------------------------------------------------------------------
     params = run["parameters"]
     params.items = 1
+    if group.is_test_only and not allow_test_group:
+        params.fail(f"parameters.json: group {group.name} is for tests only; no real election may use it "
+                    "(verify anyway with --insecure-test-group)")
     try:
         validate = getattr(group, "validate", None)
         if validate is not None:
             validate()
+        derivation = derivation_of(group.name)
+        if derivation is not None and isinstance(group, ModPGroup):
+            # checklist A23: the parameters are re-derived from their recorded seed and counter
+            d = rederive(derivation.label, derivation.seed_index, derivation.counter, derivation.l_bits,
+                         derivation.n_bits)
+            if (int(d.p), int(d.q), int(d.g)) != (int(group.p), group.q, int(group.generator().raw)):
+                params.fail(f"parameters.json: {group.name} is not what its recorded derivation gives")
     except PilwuError as exc:
         params.fail(str(exc))
 
