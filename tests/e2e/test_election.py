@@ -77,3 +77,13 @@ def test_a11_trustee_refuses_subset_aggregate(group: Group) -> None:
     subset = tally_ballots(group, sim.context.manifest, sim.cast[:1])
     with pytest.raises(DecryptionError, match="A11"):
         trustee_decrypt(sim.context, sim.ceremony.trustees[0], subset, sim.cast)
+
+
+def test_tally_share_under_another_trustees_name_rejected(group: Group) -> None:
+    sim = simulate_election(group, kuwu_manifest(CANDIDATES), trustees=3, threshold=2, absent=0,
+                            voters=2, challenged=0, devices=1, rng=random.Random(4))
+    assert sim.tally is not None
+    s0 = sim.tally_shares[0]
+    renamed = TrusteeTallyShare("trustee-3", s0.trustee_index, s0.partials, s0.proofs)
+    result = decrypt_tally(sim.context, sim.tally, [renamed, *sim.tally_shares[1:]], sim.verification_keys)
+    assert s0.trustee_index in result.rejected and "trustee-1" in result.rejected[s0.trustee_index]

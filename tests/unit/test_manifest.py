@@ -33,6 +33,7 @@ def test_valid_manifest_and_lookup() -> None:
     (lambda: Contest("kuwu", "Kuwu", (Option("a", "A"),), selection_limit=0), "selection_limit 0"),
     (lambda: Contest("kuwu", "Kuwu", (Option("a", "A"), Option("b", "B")), 1, 2), "option_limit 2 exceeds"),
     (lambda: Contest("k u", "Kuwu", (Option("a", "A"),)), "not a valid identifier"),
+    (lambda: Contest("kuwu\n", "Kuwu", (Option("a", "A"),)), "not a valid identifier"),
     (lambda: Option("a", ""), "name must be non-empty"),
     (lambda: Manifest("e", "E", ()), "has no contests"),
     (lambda: Manifest("e", "E", (kuwu().contests[0], kuwu().contests[0])), "duplicate contest id 'kuwu'"),

@@ -170,6 +170,8 @@ def test_a27_elements_and_scalars_are_fixed_width(material: Material) -> None:
     (b"", "invalid JSON"),
     (b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1), f"nested deeper than {MAX_DEPTH}"),
     (b"[" * 100000, f"nested deeper than {MAX_DEPTH}"),
+    # linear time on hostile escapes (a backtracking regular expression took quadratic time here)
+    (b"[" * MAX_DEPTH + b'"' + b'\\"[' * 300000, "invalid JSON"),
 ])
 def test_parse_json_is_strict(text: bytes, reason: str) -> None:
     with pytest.raises(MalformedRecord, match=reason):

@@ -422,6 +422,10 @@ def test_unreadable_symlink_escaping_root(record: Path, tmp_path: Path) -> None:
     (record / "devices.json").unlink()
     os.symlink("ballots/device-1.jsonl", record / "devices.json")  # inside the root: allowed
     assert RecordReader(record).missing_files() == []
+    (tmp_path / "index.json").write_bytes((record / "index.json").read_bytes())
+    (record / "index.json").unlink()
+    os.symlink(tmp_path / "index.json", record / "index.json")
+    assert unreadable(record) == "index.json: leads outside the record (symbolic link)"
 
 
 def test_unreadable_parameters(record: Path) -> None:
@@ -554,6 +558,9 @@ def test_writer_misuse(sim: SimulatedElection, group: Group, tmp_path: Path) -> 
     with pytest.raises(RecordWriteError, match=r"needs parameters\.json"):
         writer.finish()
     writer.write_parameters(group)
+    with pytest.raises(RecordWriteError, match=r"parameters\.json: written twice"):
+        writer.write_parameters(get_group("P-256"))
+    assert writer.group is group
     writer.write_manifest(sim.context.manifest)
     with pytest.raises(RecordWriteError, match=r"manifest\.json: written twice"):
         writer.write_manifest(sim.context.manifest)

@@ -106,8 +106,12 @@ def decrypt_tally(context: ElectionContext, tally: EncryptedTally, shares: Seque
         who = f"trustee {s.trustee_index} ({s.trustee_id})"
         if s.trustee_index in by_index:
             raise InvalidProof(f"{who}: more than one set of tally shares")
-        if s.trustee_index not in verification_keys:
+        if s.trustee_index not in verification_keys or not 1 <= s.trustee_index <= len(context.trustee_ids):
             rejected[s.trustee_index] = f"{who}: not a trustee of this election"
+            continue
+        if context.trustee_ids[s.trustee_index - 1] != s.trustee_id:
+            rejected[s.trustee_index] = (f"{who}: trustee {s.trustee_index} of this election is "
+                                         f"{context.trustee_ids[s.trustee_index - 1]}")
             continue
         if len(s.partials) != len(entries) or len(s.proofs) != len(entries):
             rejected[s.trustee_index] = f"{who}: {len(s.partials)} shares for {len(entries)} tally entries"

@@ -18,7 +18,7 @@ from pilwu_crypto.algebra.domains import DST_MANIFEST
 from pilwu_crypto.algebra.hashing import tagged_hash, text, u32
 from pilwu_crypto.errors import InvalidManifest
 
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 """Identifiers: 1–64 characters, letters, digits, '.', '_', '-', starting alphanumeric."""
 MAX_NAME_LENGTH = 256
 MAX_OPTIONS = 64
@@ -28,7 +28,7 @@ MAX_LIMIT = 64
 
 def check_id(value: object, what: str) -> str:
     """Return ``value`` if it is a valid identifier, else raise InvalidManifest naming it."""
-    if not isinstance(value, str) or not ID_PATTERN.match(value):
+    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
         raise InvalidManifest(f"{what}: {value!r} is not a valid identifier (1-64 of A-Z a-z 0-9 . _ -)")
     return value
 

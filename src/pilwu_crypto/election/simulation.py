@@ -162,7 +162,7 @@ def simulate_election(group: Group, manifest: Manifest, *, trustees: int = 3, th
     sim.tally = tally_ballots(group, manifest, sim.cast)
     present = list(outcome.trustees)
     absent_ids = [t.trustee_id for t in rng.sample(present, absent)] if absent else []
-    sim.absent = tuple(absent_ids)
+    sim.absent = tuple(sorted(absent_ids))
     for i, trustee in enumerate(t for t in present if t.trustee_id not in absent_ids):
         sim.tally_shares.append(trustee_decrypt(context, trustee, sim.tally, sim.cast))
         progress("decryption", i + 1, trustees - absent)

@@ -29,18 +29,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NoReturn, TypeVar
 
 from pilwu_crypto.algebra.ec import ECGroup
 from pilwu_crypto.algebra.group import Element, Group, Scalar
-from pilwu_crypto.algebra.groups import (
-    PILWU_3072_DERIVATION,
-    PILWU_TEST_512_DERIVATION,
-    SeededDerivation,
-    get_group,
-)
+from pilwu_crypto.algebra.groups import DERIVATIONS, SeededDerivation, get_group
 from pilwu_crypto.algebra.modp import ModPGroup
 from pilwu_crypto.election.ballot import (
     ChallengedBallot,
@@ -119,11 +114,6 @@ MAX_INDEX_FILES = 10_000_000
 HASH_SIZE = 32
 """Bytes of every SHA-256 based hash in the record (H_B, H_E, manifest hash, digests, codes)."""
 
-DERIVATIONS: Mapping[str, SeededDerivation] = {
-    "pilwu-3072": PILWU_3072_DERIVATION,
-    "pilwu-test-512": PILWU_TEST_512_DERIVATION,
-}
-"""The recorded seeded derivation of every ``pilwu-*`` parameter set (algebra/groups.py)."""
 
 
 # ====================================================================== records =====
@@ -201,26 +191,41 @@ class PublishedResult:
 
 
 # ====================================================================== JSON bytes ==
-_DEPTH_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|([\[\]{}])', re.DOTALL)
+_STRUCTURAL = re.compile(r'["\\\[\]{}]')
 
 
 def check_depth(text: str) -> None:
     """Raise MalformedRecord if arrays/objects in ``text`` nest deeper than MAX_DEPTH.
 
     Runs before the JSON parser, so a hostile document never drives it into deep
-    recursion.  Strings are skipped as whole tokens (escapes included); for valid JSON
-    the bracket count is exact, and invalid JSON is refused by the parser anyway.
+    recursion.  A linear scan over the quote, backslash and bracket characters only
+    (brackets inside strings, escapes included, are skipped); for valid JSON the count
+    is exact, and invalid JSON is refused by the parser anyway.  No backtracking regular
+    expression: its cost must stay linear whatever the input (a string of 10^6 ``\\"``
+    must not take quadratic time).
     """
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
     depth = 0
-    for m in _DEPTH_TOKEN.finditer(text):
-        bracket = m.group(1)
-        if bracket is None:
+    in_string = False
+    skip = -1  # position of a character escaped by a backslash
+    for m in _STRUCTURAL.finditer(text):
+        i = m.start()
+        if i == skip:
             continue
-        if bracket in "[{":
+        ch = text[i]
+        if in_string:
+            if ch == "\\":
+                skip = i + 1
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
             depth += 1
             if depth > MAX_DEPTH:
                 raise MalformedRecord(f"JSON nested deeper than {MAX_DEPTH} levels")
-        else:
+        elif ch in "]}":
             depth -= 1
 
 

@@ -190,10 +190,14 @@ class _JsonlStream:
         if self._file is not None or self._closed:
             raise RecordWriteError(f"{self.path}: this stream was already used")
         self._writer._claim(self.path)
-        head, name = _split(self.path)
-        self._directory = _make_dirs(self._writer.root, head)
-        fd, self._tmp = _open_temp(self._directory, name)
-        self._file = os.fdopen(fd, "wb")
+        try:
+            head, name = _split(self.path)
+            self._directory = _make_dirs(self._writer.root, head)
+            fd, self._tmp = _open_temp(self._directory, name)
+            self._file = os.fdopen(fd, "wb")
+        except BaseException:
+            self._writer._release(self.path)
+            raise
         self._writer._open_streams.add(self.path)
         return self
 
@@ -353,12 +357,9 @@ class RecordWriter:
     # ---- documents --------------------------------------------------------------------
     def write_parameters(self, group: Group) -> None:
         """parameters.json (first): the group's name, p, q, g and derivation, or curve name."""
+        doc = codec.parameters_to_json(group)
+        self._write_document(PARAMETERS_PATH, doc)
         self._group = group
-        try:
-            self._write_document(PARAMETERS_PATH, codec.parameters_to_json(group))
-        except BaseException:
-            self._group = None
-            raise
 
     def write_manifest(self, manifest: Manifest) -> None:
         """manifest.json: the manifest and its hash."""
@@ -772,3 +773,42 @@ __all__ = [
     "atomic_write",
     "write_simulated_election",
 ]
+
+
+# ====================================================================== extending ===
+def reopen_record(root: Path) -> RecordWriter:
+    """A :class:`RecordWriter` that continues a finished record (one with an index).
+
+    The election authority publishes the record up to the encrypted tally, the trustees
+    decrypt from it on their own laptops (``pilwu trustee decrypt``), and their shares and
+    the result are then added to the same directory.  Every file already listed is
+    checked against the index first (RecordUnreadable or MalformedRecord otherwise, and
+    RecordWriteError for a listed file that is missing); files of the record layout that
+    are present but not listed (left by an interrupted earlier extension) are removed,
+    any other unlisted file is refused.  The listed files stay claimed (none can be
+    written again); the new ones are written as by a fresh writer, and :meth:`~RecordWriter.finish`
+    replaces index.json last, so the record's fingerprint changes only then.  Until
+    then the old index stays in place and the files added so far are not listed in it.
+    """
+    root = Path(root)
+    reader = RecordReader(root)
+    for path in reader.missing_files():
+        raise RecordWriteError(f"{path}: listed in {INDEX_PATH} but missing; cannot extend the record")
+    paths = reader.index_paths()
+    for path in paths:
+        reader.check_file_hash(path)
+    for path in reader.extra_files():
+        if not _is_layout_file(path):
+            raise RecordWriteError(f"{path}: present but not listed in {INDEX_PATH}; cannot extend the record")
+        (root / path).unlink()
+    writer = RecordWriter.__new__(RecordWriter)
+    writer.root = root
+    writer._files = {p: reader.index_entry(p) for p in paths}
+    writer._claimed = set(paths)
+    writer._open_streams = set()
+    writer._group = reader.group
+    writer._finished = False
+    return writer
+
+
+__all__ += ["reopen_record"]
