@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, TypeAlias, TypeVar
@@ -575,7 +576,7 @@ def _evaluate(group: Group, coefficients: Sequence[Scalar], x: int) -> SecretSca
     return SecretScalar(group, acc.value)
 
 
-class _TrusteeState:
+class _TrusteeState(ABC):
     """What every trustee state has: the ceremony, its own id and index; redacted repr."""
 
     stage: ClassVar[int]
@@ -618,8 +619,9 @@ class _TrusteeState:
         self._export_body(w)
         return w.getvalue()
 
+    @abstractmethod
     def _export_body(self, w: _Writer) -> None:
-        raise NotImplementedError
+        """Write the stage-specific secret part of the state."""
 
 
 class _PolynomialHolder(_TrusteeState):
