@@ -7,7 +7,8 @@ errors become a one-line reason on stderr, never a traceback.
 
 Commands: ``demo`` (hold, record and verify a simulated village election), ``verify``
 (an auditor's check of a record), ``check-ballot`` (a voter's check of a confirmation
-code).
+code); ``trustee …`` (the key ceremony and the tally decryption by trustees on separate
+laptops, exchanging files: :mod:`pilwu_crypto.cli.trustee`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pilwu_crypto.algebra.groups import DEFAULT_GROUP, TEST_ONLY_GROUPS, get_group, group_names
-from pilwu_crypto.cli import render
+from pilwu_crypto.cli import render, trustee
 from pilwu_crypto.election.ballot import verify_ballot, verify_challenged
 from pilwu_crypto.election.simulation import kuwu_manifest, simulate_election
 from pilwu_crypto.errors import InvalidParameters, PilwuError, RecordUnreadable
@@ -214,6 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--insecure-test-group", action="store_true",
                      help="accept a record on a test-only group (never a real election)")
     chk.set_defaults(func=cmd_check_ballot)
+
+    trustee.register(sub)  # pilwu trustee setup|init|reveal|shares|finish|context|status|decrypt|combine
     return parser
 
 

@@ -1182,3 +1182,11 @@ __all__ = [
     "trustee_tally_share_from_json",
     "trustee_tally_share_to_json",
 ]
+
+
+# ---- strict parsing primitives shared with record/messages.py (one strictness everywhere) ----
+parse_document = _document
+parse_id = _id
+parse_items = _items
+parse_text = _text
+contest_from_json = _contest_from_json
