@@ -90,7 +90,7 @@ class RecordExists(RecordWriteError, FileExistsError):
 
 
 # ====================================================================== helpers =====
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     """fsync a directory so that a rename or a new entry in it survives a crash."""
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -111,7 +111,7 @@ def _make_dirs(root: Path, rel_dir: str) -> Path:
         child = current / segment
         if not child.is_dir():
             child.mkdir()
-            _fsync_dir(current)
+            fsync_dir(current)
         current = child
     return current
 
@@ -148,7 +148,7 @@ def atomic_write(root: Path, rel: str, data: bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(directory)
+    fsync_dir(directory)
 
 
 def _is_layout_file(rel: str) -> bool:
@@ -237,7 +237,7 @@ class _JsonlStream:
             tmp.unlink(missing_ok=True)
             self._writer._release(self.path)
             return
-        _fsync_dir(directory)
+        fsync_dir(directory)
         self._writer._files[self.path] = IndexEntry(self.path, self._hash.hexdigest(), self._size)
 
 
@@ -305,7 +305,7 @@ class RecordWriter:
         index = self.root / INDEX_PATH
         if index.exists() or index.is_symlink():
             index.unlink()
-            _fsync_dir(self.root)
+            fsync_dir(self.root)
         for rel in sorted(_walk_files(self.root)):
             if _is_layout_file(rel):
                 (self.root / rel).unlink()

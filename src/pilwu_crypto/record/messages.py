@@ -46,7 +46,7 @@ from pilwu_crypto.election.manifest import MAX_CONTESTS, Manifest
 from pilwu_crypto.errors import MalformedRecord, PilwuError, RecordUnreadable
 from pilwu_crypto.record import codec
 from pilwu_crypto.record.codec import contest_from_json, parse_document, parse_id, parse_items, parse_text
-from pilwu_crypto.record.io import atomic_write
+from pilwu_crypto.record.io import atomic_write, fsync_dir
 from pilwu_crypto.record.layout import FORMAT_VERSION, ID_RE, KIND_MANIFEST, MAX_DOCUMENT_BYTES
 from pilwu_crypto.threshold.dkg import (
     BASE_HASH_SIZE,
@@ -516,19 +516,6 @@ def read_tally_share_file(path: Path, group: Group) -> TrusteeTallyShare:
 
 
 # ---- private files (sealed trustee state) -----------------------------------------------
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory handles
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover - file systems that refuse fsync on directories
-        pass
-    finally:
-        os.close(fd)
-
-
 def write_private_file(path: Path, data: bytes, *, overwrite: bool) -> None:
     """Write ``data`` to ``path`` with mode 0600, atomically.
 
@@ -563,7 +550,7 @@ def write_private_file(path: Path, data: bytes, *, overwrite: bool) -> None:
                 os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    _fsync_dir(directory)
+    fsync_dir(directory)
 
 
 def read_private_file(path: Path) -> bytes:
