@@ -76,6 +76,12 @@ class RecordUnreadable(MalformedRecord):
     other MalformedRecord)."""
 
 
+class UnsupportedEncoding(InvalidParameters):
+    """A plaintext encoding the group does not have: write-in text (byte strings) needs an
+    elliptic-curve group, since an integer subgroup with a 256-bit q has no injective
+    encoding of byte strings; the message names the groups that support it."""
+
+
 __all__ = [
     "CeremonyError",
     "DecryptionError",
@@ -92,4 +98,5 @@ __all__ = [
     "RecordUnreadable",
     "SealedStateError",
     "TestGroupRefused",
+    "UnsupportedEncoding",
 ]

@@ -203,3 +203,18 @@ def test_domains_are_versioned_and_distinct() -> None:
     tags = [v if isinstance(v, str) else v.decode() for k, v in vars(domains).items() if k.startswith("DST_")]
     assert len(tags) == len(set(tags)) >= 7
     assert all(tag.startswith("PILWU-V1-") for tag in tags)
+
+
+def test_every_domain_tag_is_documented() -> None:
+    # docs/transcript.md lists every DST constant with its value (A20: producer and
+    # independent verifiers work from the same written list).
+    from pathlib import Path
+
+    from pilwu_crypto.algebra import domains
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "transcript.md").read_text(encoding="utf-8")
+    for name in dir(domains):
+        if name.startswith("DST_"):
+            value = getattr(domains, name)
+            text = value.decode() if isinstance(value, bytes) else value
+            assert f"`{name}` | `{text}`" in doc, name

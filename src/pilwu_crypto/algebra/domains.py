@@ -55,3 +55,9 @@ DST_SHARE_AD = b"PILWU-V1-share-ad"
 """Associated data of an encrypted share: H_B, sender and recipient."""
 DST_SHARE_MESSAGE = b"PILWU-V1-share-message"
 """Hash of a published encrypted share, quoted (and proved over) by a complaint."""
+DST_NONCE_POK = "PILWU-V1-nonce-pok"
+"""Proof of knowledge of the encryption nonces of a mix-net input ballot (all components,
+one challenge); the caller's transcript binds H_E and the ballot id (checklist A10)."""
+DST_SHUFFLE = "PILWU-V1-shuffle"
+"""Terelius–Wikström proof of a re-encryption shuffle of ciphertext vectors (proofs/shuffle.py);
+the caller's transcript binds H_E, the mix server's id and its position in the chain."""
