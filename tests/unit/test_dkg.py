@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from pilwu_crypto.algebra.group import Element, Group, Scalar
 from pilwu_crypto.errors import CeremonyError, SealedStateError
 from pilwu_crypto.proofs.schnorr import SchnorrProof, prove_schnorr
-from pilwu_crypto.threshold import dkg
+from pilwu_crypto.threshold import dkg, sealing
 from pilwu_crypto.threshold.decryption import lagrange_coefficients
 from pilwu_crypto.threshold.dkg import (
     Ceremony,
@@ -527,7 +527,7 @@ def test_sealed_state_round_trip_and_wrong_passphrase(group: Group, run32: Run) 
             dkg.seal(data, "pw", scrypt_log2_n=log2_n)
     with raises(SealedStateError, match="empty passphrase"):
         dkg.seal(data, "", scrypt_log2_n=TEST_SCRYPT)
-    assert dkg.DEFAULT_SCRYPT_LOG2_N >= 15
+    assert sealing.DEFAULT_SCRYPT_LOG2_N >= 15
 
 
 @pytest.fixture(scope="module")

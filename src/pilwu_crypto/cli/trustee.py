@@ -92,9 +92,6 @@ from pilwu_crypto.record.messages import (
     write_tally_share_file,
 )
 from pilwu_crypto.threshold.dkg import (
-    DEFAULT_SCRYPT_LOG2_N,
-    MAX_SCRYPT_LOG2_N,
-    MIN_SCRYPT_LOG2_N,
     Ceremony,
     CommitmentReveal,
     KeyedTrustee,
@@ -105,11 +102,10 @@ from pilwu_crypto.threshold.dkg import (
     check_reveals,
     import_secret_state,
     joint_key,
-    seal,
-    unseal,
     verification_keys,
     verify_complaint,
 )
+from pilwu_crypto.threshold.sealing import DEFAULT_SCRYPT_LOG2_N, MAX_SCRYPT_LOG2_N, MIN_SCRYPT_LOG2_N, seal, unseal
 from pilwu_crypto.verify.checks import verify_record
 
 EXIT_OK = 0

@@ -25,7 +25,7 @@ in the record's canonical JSON and parsed with the record's strict codec
 trusted: each file must hold the message of the trustee (or pair of trustees) it is named
 after, and the cryptographic checks are the caller's (threshold/dkg.py).
 
-A trustee's secret state is sealed by :func:`pilwu_crypto.threshold.dkg.seal` and
+A trustee's secret state is sealed by :func:`pilwu_crypto.threshold.sealing.seal` and
 written here with :func:`write_private_file`: mode 0600 from the moment the file exists,
 atomically, never over an existing file unless asked.
 """
@@ -51,14 +51,13 @@ from pilwu_crypto.record.layout import FORMAT_VERSION, ID_RE, KIND_MANIFEST, MAX
 from pilwu_crypto.threshold.dkg import (
     BASE_HASH_SIZE,
     MAX_TRUSTEES,
-    SEAL_HEADER_SIZE,
-    SEAL_MAGIC,
     Ceremony,
     CommitmentDigest,
     CommitmentReveal,
     Complaint,
     EncryptedShare,
 )
+from pilwu_crypto.threshold.sealing import SEAL_HEADER_SIZE, SEAL_MAGIC
 
 _T = TypeVar("_T")
 _M = TypeVar("_M")
@@ -572,7 +571,7 @@ def is_exposed(path: Path) -> bool:
 
 def sealed_scrypt_log2_n(blob: bytes) -> int | None:
     """The scrypt cost log2(N) recorded in a sealed state's header (threshold/dkg.py
-    :func:`~pilwu_crypto.threshold.dkg.seal`), or None if ``blob`` is not a sealed state."""
+    :func:`~pilwu_crypto.threshold.sealing.seal`), or None if ``blob`` is not a sealed state."""
     m = len(SEAL_MAGIC)
     if len(blob) < SEAL_HEADER_SIZE or blob[:m] != SEAL_MAGIC:
         return None
