@@ -238,6 +238,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"error: {exc.strerror or exc} ({exc.filename or ''})", EXIT_USAGE)
     except SystemExit as exc:  # --help
         return int(exc.code or 0) if isinstance(exc.code, int) else 0
+    except Exception as exc:  # a bug, never a verdict: one line, and "not verified"
+        return _fail(f"internal error ({type(exc).__name__}: {exc}); nothing was verified, please report this",
+                     EXIT_INVALID)
 
 
 if __name__ == "__main__":
