@@ -61,3 +61,21 @@ one challenge); the caller's transcript binds H_E and the ballot id (checklist A
 DST_SHUFFLE = "PILWU-V1-shuffle"
 """Terelius–Wikström proof of a re-encryption shuffle of ciphertext vectors (proofs/shuffle.py);
 the caller's transcript binds H_E, the mix server's id and its position in the chain."""
+DST_MIX_INPUT = "PILWU-V1-mix-input"
+"""Transcript domain of a mix-net input ballot's nonce proof (election/mixnet.py); the ballot
+id follows it (checklist A10)."""
+DST_MIX_STAGE = "PILWU-V1-mix-stage"
+"""Transcript domain of a mix stage's proof of shuffle; the mix server's id and the stage
+position follow it."""
+DST_MIX_GENERATORS = b"PILWU-V1-mix-generators-seed"
+"""Seed of the mix-net's independent generators: seed = H(DST, H_E) (checklist A4)."""
+DST_MIX_LIST = b"PILWU-V1-mix-list-digest"
+"""Digest of a list of ciphertext vectors (a mix stage's input or output list)."""
+DST_MIX_STAGE_DIGEST = b"PILWU-V1-mix-stage-digest"
+"""Digest of a mix stage's canonical bytes (position, server id, input-list digest, output-list
+digest, every element and scalar of the proof with the count of each list)."""
+DST_MIX_STAGE_SIGNATURE = b"PILWU-V1-mix-stage-signature"
+"""Mix server's Ed25519 signature over a stage digest (checklist A25)."""
+DST_MIX_DECRYPTION = "PILWU-V1-mix-decryption"
+"""Transcript domain of the decryption shares of the mix-net's final list; the list digest,
+the vector index and the component index follow it."""
