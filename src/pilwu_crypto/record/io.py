@@ -33,10 +33,12 @@ from pilwu_crypto.election.context import ElectionContext
 from pilwu_crypto.election.decryption import TallyResult, TrusteeTallyShare
 from pilwu_crypto.election.device import ClosingEntry, DeviceRegistration
 from pilwu_crypto.election.manifest import Manifest
+from pilwu_crypto.election.mixnet import MixBallot, MixDecryptionShare, MixServerRegistration, MixStage
 from pilwu_crypto.election.simulation import SimulatedElection
 from pilwu_crypto.election.tally import EncryptedTally
 from pilwu_crypto.errors import MalformedRecord, PilwuError, RecordUnreadable
-from pilwu_crypto.record import codec
+from pilwu_crypto.proofs.shuffle import CiphertextVector
+from pilwu_crypto.record import codec, mixcodec
 from pilwu_crypto.record.codec import (
     BallotLine,
     CeremonyRecord,
@@ -57,16 +59,28 @@ from pilwu_crypto.record.layout import (
     MANIFEST_PATH,
     MAX_DOCUMENT_BYTES,
     MAX_LINE_BYTES,
+    MIX_INPUT_PATH,
+    MIX_RESULT_PATH,
+    MIX_SERVERS_PATH,
     PARAMETERS_PATH,
     RESULT_PATH,
     REVEALS_PATH,
     SHARES_PATH,
     ballot_path,
     is_ballot_path,
+    is_mix_decryption_path,
+    is_mix_stage_output_path,
+    is_mixnet_path,
     is_tally_share_path,
+    mix_decryption_path,
+    mix_stage_output_path,
+    mix_stage_path,
+    mix_stage_position,
     tally_share_path,
+    trustee_of_mix_decryption_path,
     trustee_of_share_path,
 )
+from pilwu_crypto.record.mixcodec import PublishedMixResult
 from pilwu_crypto.threshold.dkg import (
     Ceremony,
     CommitmentDigest,
@@ -413,6 +427,40 @@ class RecordWriter:
     def write_result(self, result: TallyResult, absent: Sequence[str]) -> None:
         """tally/result.json: the counts, the trustees used and the absent trustees' ids."""
         self._write_document(RESULT_PATH, codec.result_to_json(codec.published_result(result, absent)))
+
+    # ---- the optional mix-net part (docs/record-format.md §5.15) ----------------------
+    def write_mix_servers(self, registrations: Iterable[MixServerRegistration]) -> None:
+        """mixnet/servers.json: the registered mix servers (ids and Ed25519 keys)."""
+        self._write_document(MIX_SERVERS_PATH, mixcodec.mix_servers_to_json(registrations))
+
+    def write_mix_input(self, ballots: Iterable[MixBallot]) -> None:
+        """mixnet/input.jsonl: one MixBallot per line, in the order of the first stage's input."""
+        self._write_lines(MIX_INPUT_PATH, (mixcodec.mix_ballot_to_json(b) for b in ballots))
+
+    def write_mix_stage(self, stage: MixStage) -> None:
+        """mixnet/stage-<pos>.jsonl (the outputs, one vector per line) and then
+        mixnet/stage-<pos>.json (position, server, N, w, proof, signature)."""
+        try:
+            doc = mixcodec.mix_stage_to_json(stage)
+            path, out_path = mix_stage_path(stage.position), mix_stage_output_path(stage.position)
+        except (MalformedRecord, ValueError) as exc:
+            raise RecordWriteError(str(exc)) from None
+        for vector in stage.outputs:
+            self._check_group(vector.group, f"mix stage {stage.position}")
+        self._write_lines(out_path, (mixcodec.mix_output_line_to_json(v) for v in stage.outputs))
+        self._write_document(path, doc)
+
+    def write_mix_decryption(self, share: MixDecryptionShare) -> None:
+        """mixnet/decryption/<trustee_id>.json: one trustee's shares of the final list."""
+        try:
+            path = mix_decryption_path(share.trustee_id)
+        except MalformedRecord as exc:
+            raise RecordWriteError(str(exc)) from None
+        self._write_document(path, mixcodec.mix_decryption_share_to_json(share))
+
+    def write_mix_result(self, result: PublishedMixResult) -> None:
+        """mixnet/result.json: the decoded plaintexts in final-list order."""
+        self._write_document(MIX_RESULT_PATH, mixcodec.mix_result_to_json(result))
 
     def finish(self) -> str:
         """Write index.json (last) and return the record's fingerprint: the lowercase hex
@@ -762,6 +810,82 @@ class RecordReader:
         g = self._group
         parsed = self._jsonl(SHARES_PATH, lambda v: codec.encrypted_share_from_json(g, v))
         return (share for _, share in parsed)
+
+    # ---- the optional mix-net part (docs/record-format.md §5.15) ----------------------
+    def has_mixnet(self) -> bool:
+        """True when the index lists any file under mixnet/ (the election was mixed)."""
+        return any(is_mixnet_path(p) for p in self._entries)
+
+    def mix_servers(self) -> tuple[MixServerRegistration, ...]:
+        """mixnet/servers.json: the registered mix servers, in the order published."""
+        return self._document(MIX_SERVERS_PATH, lambda v: mixcodec.mix_servers_from_json(self._group, v))
+
+    def mix_input(self) -> Iterator[tuple[int, MixBallot]]:
+        """(line number, ballot) for each line of mixnet/input.jsonl, streamed; the file's
+        hash is checked at the end of the stream (as for ballot files)."""
+        g = self._group
+        return self._jsonl(MIX_INPUT_PATH, lambda v: mixcodec.mix_ballot_from_json(g, v))
+
+    def mix_stage_files(self) -> list[str]:
+        """The ``mixnet/stage-<pos>.json`` paths listed in the index, by position."""
+        staged = [(pos, p) for p in self._entries if (pos := mix_stage_position(p)) is not None]
+        return [p for _, p in sorted(staged)]
+
+    def mix_stages(self) -> list[MixStage]:
+        """Every stage (proof, signature and its output list), in position order.
+
+        The stage's position must be the one its file is named after; its output file
+        must hold exactly ``output_count`` vectors of width ``width``; every stage file
+        must have its output file and vice versa.
+        """
+        g = self._group
+        stage_files = self.mix_stage_files()
+        listed_outputs = {p for p in self._entries if is_mix_stage_output_path(p)}
+        for path in sorted(listed_outputs - {p + "l" for p in stage_files}):
+            raise MalformedRecord(f"{path}: a stage output without its stage file {path[:-1]}")
+        stages: list[MixStage] = []
+        for path in stage_files:
+            header = self._document(path, lambda v: mixcodec.mix_stage_from_json(g, v))
+            if mix_stage_path(header.position) != path:
+                raise MalformedRecord(f"{path}: position: {header.position} is not the position the file "
+                                      "is named after")
+            out_path = mix_stage_output_path(header.position)
+            if out_path not in self._entries:
+                raise MalformedRecord(f"{out_path}: missing (the output list of {path})")
+            outputs: list[CiphertextVector] = []
+            for line_no, vector in self._jsonl(out_path, lambda v: mixcodec.mix_output_line_from_json(g, v)):
+                if vector.width != header.width:
+                    raise MalformedRecord(f"{out_path}:{line_no}: width {vector.width}, the stage says "
+                                          f"{header.width}")
+                if len(outputs) >= header.output_count:
+                    raise MalformedRecord(f"{out_path}:{line_no}: more than the {header.output_count} "
+                                          "outputs the stage declares")
+                outputs.append(vector)
+            if len(outputs) != header.output_count:
+                raise MalformedRecord(f"{out_path}: {len(outputs)} outputs, the stage declares "
+                                      f"{header.output_count}")
+            stages.append(header.with_outputs(outputs))
+        return stages
+
+    def mix_decryption_files(self) -> list[str]:
+        """The ``mixnet/decryption/<trustee id>.json`` paths listed in the index, sorted."""
+        return sorted(p for p in self._entries if is_mix_decryption_path(p))
+
+    def mix_decryption_shares(self) -> list[MixDecryptionShare]:
+        """Every trustee's shares of the final list, in path order; the trustee_id inside
+        must be the one the file is named after."""
+        out = []
+        for path in self.mix_decryption_files():
+            share = self._document(path, lambda v: mixcodec.mix_decryption_share_from_json(self._group, v))
+            if share.trustee_id != trustee_of_mix_decryption_path(path):
+                raise MalformedRecord(f"{path}: trustee_id: {share.trustee_id} is not the trustee "
+                                      "the file is named after")
+            out.append(share)
+        return out
+
+    def mix_result(self) -> PublishedMixResult:
+        """mixnet/result.json as published."""
+        return self._document(MIX_RESULT_PATH, lambda v: mixcodec.mix_result_from_json(self._group, v))
 
 
 __all__ = [

@@ -139,3 +139,64 @@ def check_relative_path(path: object) -> str:
     if path == INDEX_PATH:
         raise MalformedRecord("index.json cannot list itself")
     return path
+
+
+# ---- the optional mix-net part (docs/record-format.md §5.15) ------------------------
+MIXNET_DIR = "mixnet"
+MIX_SERVERS_PATH = "mixnet/servers.json"
+MIX_INPUT_PATH = "mixnet/input.jsonl"
+MIX_DECRYPTION_DIR = "mixnet/decryption"
+MIX_RESULT_PATH = "mixnet/result.json"
+KIND_MIX_SERVERS = "mix-servers"
+KIND_MIX_STAGE = "mix-stage"
+KIND_MIX_DECRYPTION = "mix-decryption-share"
+KIND_MIX_RESULT = "mix-result"
+_MIX_STAGE_FILE_RE = re.compile(r"mixnet/stage-([1-9][0-9]{0,8})\.json")
+_MIX_STAGE_OUTPUT_RE = re.compile(r"mixnet/stage-([1-9][0-9]{0,8})\.jsonl")
+_MIX_DECRYPTION_FILE_RE = re.compile(r"mixnet/decryption/([^/]+)\.json")
+
+
+def mix_stage_path(position: int) -> str:
+    """``mixnet/stage-<position>.json``: a stage's proof and signature (position from 1)."""
+    if isinstance(position, bool) or not isinstance(position, int) or not 1 <= position <= 999_999_999:
+        raise MalformedRecord(f"mix stage position {position!r:.80} cannot name a record file")
+    return f"{MIXNET_DIR}/stage-{position}.json"
+
+
+def mix_stage_output_path(position: int) -> str:
+    """``mixnet/stage-<position>.jsonl``: a stage's output list, one vector per line."""
+    return mix_stage_path(position) + "l"
+
+
+def mix_decryption_path(trustee_id: str) -> str:
+    """``mixnet/decryption/<trustee_id>.json``: one trustee's shares of the final list."""
+    return f"{MIX_DECRYPTION_DIR}/{_safe_id(trustee_id, 'trustee id')}.json"
+
+
+def mix_stage_position(path: str) -> int | None:
+    """The position a ``mixnet/stage-<pos>.json`` path names, None for any other path."""
+    m = _MIX_STAGE_FILE_RE.fullmatch(path)
+    return int(m.group(1)) if m is not None else None
+
+
+def is_mix_stage_output_path(path: str) -> bool:
+    """True for ``mixnet/stage-<pos>.jsonl``."""
+    return _MIX_STAGE_OUTPUT_RE.fullmatch(path) is not None
+
+
+def is_mix_decryption_path(path: str) -> bool:
+    """True for ``mixnet/decryption/<name>.json``."""
+    return _MIX_DECRYPTION_FILE_RE.fullmatch(path) is not None
+
+
+def trustee_of_mix_decryption_path(path: str) -> str:
+    """The trustee id a mix decryption file is named after (MalformedRecord if not valid)."""
+    m = _MIX_DECRYPTION_FILE_RE.fullmatch(path)
+    if m is None:
+        raise MalformedRecord(f"{path}: not a mix decryption file (mixnet/decryption/<trustee id>.json)")
+    return _checked_name(path, m.group(1), "trustee id")
+
+
+def is_mixnet_path(path: str) -> bool:
+    """True for any file of the mix-net part (mixnet/...)."""
+    return path.startswith(MIXNET_DIR + "/")

@@ -16,6 +16,14 @@ constant memory apart from the duplicate guard's digests.
  9 tally            the published aggregate equals the product of all cast ballots
 10 decryption       every trustee's decryption shares and proofs; at least t valid
 11 result           the published counts equal the verified decryption
+
+Only for a record with a mix-net part (files under mixnet/, docs/record-format.md §5.15);
+a record without one has exactly the eleven checks above:
+
+12 mix-input        every nonce proof, no copied ballot, ids = the cast ballots' ids in order
+13 mix-chain        every stage's signature and shuffle proof, generators re-derived from H_E
+14 mix-decryption   every trustee's shares of the final list and their proofs; at least t valid
+15 mix-result       the published plaintexts equal the verified decryption of the final list
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from pilwu_crypto.algebra.group import Element
 from pilwu_crypto.algebra.groups import derivation_of
 from pilwu_crypto.algebra.modp import ModPGroup
 from pilwu_crypto.algebra.paramgen import rederive
@@ -30,10 +39,22 @@ from pilwu_crypto.election.ballot import ReplayGuard, verify_ballot, verify_chal
 from pilwu_crypto.election.context import ElectionContext, base_hash, election_hash
 from pilwu_crypto.election.decryption import TallyResult, decrypt_tally
 from pilwu_crypto.election.device import ChainVerifier, ClosingEntry, DeviceRegistration
+from pilwu_crypto.election.manifest import Manifest
+from pilwu_crypto.election.mixnet import (
+    MixBallot,
+    mix_generators,
+    mix_input,
+    verify_and_decode,
+    verify_chain,
+    verify_mix_decryption_shares,
+)
 from pilwu_crypto.election.tally import TallyAccumulator
 from pilwu_crypto.elgamal import PublicKey
 from pilwu_crypto.errors import InvalidBallot, PilwuError
+from pilwu_crypto.proofs.shuffle import CiphertextVector
 from pilwu_crypto.record.io import RecordReader
+from pilwu_crypto.record.layout import MIX_INPUT_PATH, MIX_RESULT_PATH
+from pilwu_crypto.record.mixcodec import PublishedMixResult
 from pilwu_crypto.threshold.dkg import (
     CommitmentReveal,
     check_reveals,
@@ -60,6 +81,15 @@ CHECKS: list[tuple[str, str]] = [
 ]
 
 
+MIX_CHECKS: list[tuple[str, str]] = [
+    ("mix-input", "nonce proofs of the mix input; its ballot ids are the cast ballots' ids, in order"),
+    ("mix-chain", "signature and shuffle proof of every stage, generators re-derived from H_E"),
+    ("mix-decryption", "decryption shares and Chaum-Pedersen proofs of the final list; at least t valid"),
+    ("mix-result", "published plaintexts = verified decryption of the final list"),
+]
+"""Checks 12-15, present in the report only when the record has a mix-net part."""
+
+
 def _no_progress(stage: str, done: int, total: int) -> None:
     return None
 
@@ -67,10 +97,13 @@ def _no_progress(stage: str, done: int, total: int) -> None:
 class _Run:
     """State of one verification run (checks by name, the report)."""
 
-    def __init__(self, report: VerificationReport) -> None:
+    def __init__(self, report: VerificationReport, mixnet: bool = False) -> None:
         self.report = report
         self.by_name: dict[str, CheckResult] = {}
-        for i, (name, desc) in enumerate(CHECKS, start=1):
+        self.cast_ids: list[str] | None = [] if mixnet else None
+        """Cast ballot ids in the order checks 6-9 stream them (collected only for a mix-net)."""
+        self.challenged_ids: set[str] = set()
+        for i, (name, desc) in enumerate(CHECKS + (MIX_CHECKS if mixnet else []), start=1):
             c = CheckResult(i, name, desc)
             self.by_name[name] = c
             report.checks.append(c)
@@ -95,7 +128,7 @@ def verify_record(root: Path, progress: Progress = _no_progress, *,
     ``allow_test_group`` is set (only tests and demos on test groups set it)."""
     reader = RecordReader(root)
     report = VerificationReport(record=str(root), fingerprint=reader.fingerprint, group=reader.group.name)
-    run = _Run(report)
+    run = _Run(report, mixnet=reader.has_mixnet())
     group = reader.group
 
     # 1 record files -------------------------------------------------------------------
@@ -217,7 +250,18 @@ def verify_record(root: Path, progress: Progress = _no_progress, *,
     res = run["result"]
     if result is None:
         res.skipped = "the tally could not be decrypted"
-        return report
+    else:
+        _check_result(run, reader, result, manifest)
+
+    # 12-15 mix-net ------------------------------------------------------------------------
+    if run.cast_ids is not None:
+        _verify_mixnet(run, reader, context, vkeys, progress)
+    return report
+
+
+def _check_result(run: _Run, reader: RecordReader, result: TallyResult, manifest: Manifest) -> None:
+    """Check 11: the published counts equal the verified decryption of the tally."""
+    report, res = run.report, run["result"]
     try:
         pub = reader.result()
         res.items = len(result.results)
@@ -237,7 +281,6 @@ def verify_record(root: Path, progress: Progress = _no_progress, *,
                          for r in result.results]
     except PilwuError as exc:
         res.fail(str(exc))
-    return report
 
 
 def _verify_ballots(run: _Run, reader: RecordReader, context: ElectionContext, progress: Progress) -> None:
@@ -310,6 +353,11 @@ def _verify_ballots(run: _Run, reader: RecordReader, context: ElectionContext, p
                     guard.add(b)
                 except PilwuError as exc:
                     dups.fail(f"{where}: {exc}")
+                if run.cast_ids is not None:
+                    if line.status == "cast":
+                        run.cast_ids.append(b.ballot_id)
+                    else:
+                        run.challenged_ids.add(b.ballot_id)
                 if line.status == "cast":
                     report.ballots_cast += 1
                     try:
@@ -346,3 +394,107 @@ def _verify_ballots(run: _Run, reader: RecordReader, context: ElectionContext, p
             tally_check.fail("tally/encrypted_tally.json: contests/options differ from the manifest")
     except PilwuError as exc:
         tally_check.fail(str(exc))
+
+
+def _check_mix_input_ids(run: _Run, ballots: list[MixBallot]) -> None:
+    """Part of check 12: the mix input's ballot ids are exactly the cast ballots' ids, in the
+    order checks 6-9 read them (devices by id, each device's chain order)."""
+    check = run["mix-input"]
+    cast = run.cast_ids or []
+    ids = [b.ballot_id for b in ballots]
+    if ids == cast:
+        return
+    cast_set, id_set = set(cast), set(ids)
+    before = check.failure_count
+    for i, bid in enumerate(ids):
+        if bid in run.challenged_ids:
+            check.fail(f"{MIX_INPUT_PATH}:{i + 1}: ballot {bid} was challenged, it cannot be mixed")
+        elif bid not in cast_set:
+            check.fail(f"{MIX_INPUT_PATH}:{i + 1}: ballot {bid} is not a cast ballot of the record (added)")
+    for bid in cast:
+        if bid not in id_set:
+            check.fail(f"{MIX_INPUT_PATH}: cast ballot {bid} is missing from the mix input (dropped)")
+    if check.failure_count == before:
+        for i, (got, want) in enumerate(zip(ids, cast, strict=False)):
+            if got != want:
+                check.fail(f"{MIX_INPUT_PATH}:{i + 1}: ballot {got}, the cast ballot at this position is "
+                           f"{want} (reordered or duplicated)")
+                break
+        else:
+            check.fail(f"{MIX_INPUT_PATH}: {len(ids)} entries for {len(cast)} cast ballots")
+
+
+def _verify_mixnet(run: _Run, reader: RecordReader, context: ElectionContext, vkeys: dict[int, Element],
+                   progress: Progress) -> None:
+    """Checks 12-15 on the mix-net part of the record."""
+    inp, chain, dec, res = run["mix-input"], run["mix-chain"], run["mix-decryption"], run["mix-result"]
+
+    # 12 mix input -------------------------------------------------------------------------
+    ballots: list[MixBallot] = []
+    try:
+        for _, ballot in reader.mix_input():
+            ballots.append(ballot)
+            inp.items += 1
+            progress("mix-input", inp.items, 0)
+    except PilwuError as exc:
+        inp.fail(str(exc))
+        run.skip_from("mix-chain", "the mix input could not be read")
+        return
+    try:
+        mix_input(context, ballots)
+    except PilwuError as exc:
+        inp.fail(f"{MIX_INPUT_PATH}: {exc}")
+    _check_mix_input_ids(run, ballots)
+
+    # 13 mix chain -------------------------------------------------------------------------
+    first_input = [b.ciphertexts for b in ballots]
+    final_list: list[CiphertextVector] | None = None
+    try:
+        servers = reader.mix_servers()
+        stages = reader.mix_stages()
+        chain.items = len(stages)
+        progress("mix-chain", 0, len(stages))
+        final_list = verify_chain(context, servers, mix_generators(context, len(first_input)), first_input,
+                                  stages)
+    except PilwuError as exc:
+        chain.fail(str(exc))
+        run.skip_from("mix-decryption", "the mix chain did not verify")
+        return
+
+    # 14 mix decryption ----------------------------------------------------------------------
+    published: PublishedMixResult | None = None
+    try:
+        published = reader.mix_result()
+    except PilwuError as exc:
+        res.fail(str(exc))
+    decoded: list[tuple[int, ...]] | list[str] | None = None
+    try:
+        shares = reader.mix_decryption_shares()
+        dec.items = len(shares)
+        valid, rejected = verify_mix_decryption_shares(context, final_list, shares, vkeys)
+        for _, reason in sorted(rejected.items()):
+            dec.fail(f"mixnet/decryption: {reason}")
+        if len(valid) < context.threshold:
+            dec.fail(f"mixnet/decryption: {len(valid)} valid mix decryption shares, {context.threshold} needed")
+        elif published is not None:
+            chosen = [valid[i] for i in sorted(valid)[: context.threshold]]
+            if published.encoding == "small":
+                decoded = verify_and_decode(context, final_list, chosen, vkeys, encoding="small",
+                                            bound=published.bound if published.bound is not None else 0)
+            else:
+                decoded = verify_and_decode(context, final_list, chosen, vkeys, encoding="text")
+    except PilwuError as exc:
+        dec.fail(str(exc))
+
+    # 15 mix result --------------------------------------------------------------------------
+    if published is None:
+        return
+    if decoded is None:
+        res.skipped = "the final list could not be decrypted"
+        return
+    res.items = len(decoded)
+    if len(published.plaintexts) != len(decoded):
+        res.fail(f"{MIX_RESULT_PATH}: {len(published.plaintexts)} plaintexts, the final list has {len(decoded)}")
+    for i, (claimed, actual) in enumerate(zip(published.plaintexts, decoded, strict=False)):
+        if claimed != actual:
+            res.fail(f"{MIX_RESULT_PATH}: plaintext {i} published {claimed!r:.80}, decrypts to {actual!r:.80}")

@@ -1,0 +1,311 @@
+"""JSON codec of the optional mix-net part of an election record (docs/record-format.md §5.15).
+
+Same conventions and strictness as :mod:`pilwu_crypto.record.codec`: documents carry
+``"version": 1`` and their ``"kind"``; exactly the documented keys; fixed-width lowercase
+hex; ciphertext components, partial decryptions and the shuffle proof's u and B decoded
+with the full membership check; Σ-proof commitments (nonce-proof a_j, A', B'_j, C', D',
+F', Chaum–Pedersen a, b) with ``subgroup_check=False`` as documented in algebra/group.py;
+scalars below q.  A failure raises MalformedRecord starting with the field path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pilwu_crypto.algebra.group import Group
+from pilwu_crypto.election.device import SIGNATURE_SIZE
+from pilwu_crypto.election.mixnet import MixBallot, MixDecryptionShare, MixServerRegistration, MixStage
+from pilwu_crypto.election.plaintext import MAX_SMALL_PLAINTEXT
+from pilwu_crypto.elgamal import Ciphertext
+from pilwu_crypto.proofs.nonce import NonceProof
+from pilwu_crypto.proofs.shuffle import (
+    MAX_SHUFFLE_SIZE,
+    CiphertextVector,
+    ShuffleCommitment,
+    ShuffleProof,
+    ShuffleReply,
+)
+from pilwu_crypto.record.codec import (
+    JsonObject,
+    _at,
+    _build,
+    _document,
+    _fail,
+    _header,
+    _id,
+    _int,
+    _item,
+    _items,
+    _list,
+    _object,
+    _text,
+    ciphertext_from_json,
+    ciphertext_to_json,
+    dleq_proof_from_json,
+    dleq_proof_to_json,
+    element_from_hex,
+    element_to_hex,
+    hex_from_json,
+    scalar_from_hex,
+    scalar_to_hex,
+)
+from pilwu_crypto.record.layout import (
+    KIND_MIX_DECRYPTION,
+    KIND_MIX_RESULT,
+    KIND_MIX_SERVERS,
+    KIND_MIX_STAGE,
+)
+from pilwu_crypto.threshold.dkg import MAX_TRUSTEES
+
+MixEncoding = Literal["small", "text"]
+
+MAX_MIX_WIDTH = 64
+"""Most ciphertexts in one mix-net vector (a ballot's width w)."""
+MAX_MIX_SERVERS = 1000
+"""Most registered mix servers (and stages)."""
+MAX_WRITE_IN_CHARS = 4096
+"""Longest decoded write-in name in mixnet/result.json (characters)."""
+
+
+@dataclass(frozen=True)
+class PublishedMixResult:
+    """mixnet/result.json as published: the decoded plaintexts in final-list order."""
+
+    encoding: MixEncoding
+    """"small" (one small integer per component) or "text" (one write-in per vector)."""
+    bound: int | None
+    """The discrete-log bound for "small" (None for "text")."""
+    plaintexts: tuple[tuple[int, ...] | str, ...]
+    """One tuple of w integers ("small") or one string ("text") per vector, in output order."""
+
+
+# ---- vectors -----------------------------------------------------------------------------------
+def vector_to_json(vector: CiphertextVector) -> list[JsonObject]:
+    """A ciphertext vector: the list of its w ciphertexts {"alpha", "beta"}."""
+    return [ciphertext_to_json(c) for c in vector.components]
+
+
+def vector_from_json(group: Group, value: object, where: str) -> CiphertextVector:
+    """1 … MAX_MIX_WIDTH ciphertexts, every component fully validated."""
+    comps = _items(value, where, MAX_MIX_WIDTH, lambda v, w: ciphertext_from_json(group, v, w), min_length=1)
+    return _build(where, lambda: CiphertextVector(comps))
+
+
+def mix_output_line_to_json(vector: CiphertextVector) -> JsonObject:
+    """One line of mixnet/stage-<pos>.jsonl: {"ciphertexts": [...]}."""
+    return {"ciphertexts": vector_to_json(vector)}
+
+
+def mix_output_line_from_json(group: Group, value: object, where: str = "") -> CiphertextVector:
+    obj = _object(value, where, ("ciphertexts",))
+    return vector_from_json(group, obj["ciphertexts"], _at(where, "ciphertexts"))
+
+
+# ---- mix input ---------------------------------------------------------------------------------
+def nonce_proof_to_json(proof: NonceProof) -> JsonObject:
+    """{"commitments": [a_j], "responses": [v_j]}."""
+    return {"commitments": [element_to_hex(a) for a in proof.commitments],
+            "responses": [scalar_to_hex(v) for v in proof.responses]}
+
+
+def nonce_proof_from_json(group: Group, value: object, where: str) -> NonceProof:
+    obj = _object(value, where, ("commitments", "responses"))
+    commitments = _items(obj["commitments"], _at(where, "commitments"), MAX_MIX_WIDTH,
+                         lambda v, w: element_from_hex(group, v, w, subgroup_check=False), min_length=1)
+    responses = _items(obj["responses"], _at(where, "responses"), MAX_MIX_WIDTH,
+                       lambda v, w: scalar_from_hex(group, v, w), min_length=1)
+    return NonceProof(commitments, responses)
+
+
+def mix_ballot_to_json(ballot: MixBallot) -> JsonObject:
+    """One line of mixnet/input.jsonl: ballot id, ciphertext vector and nonce proof."""
+    return {"ballot_id": ballot.ballot_id, "ciphertexts": vector_to_json(ballot.ciphertexts),
+            "proof": nonce_proof_to_json(ballot.proof)}
+
+
+def mix_ballot_from_json(group: Group, value: object, where: str = "") -> MixBallot:
+    obj = _object(value, where, ("ballot_id", "ciphertexts", "proof"))
+    bid = _id(obj["ballot_id"], _at(where, "ballot_id"))
+    vector = vector_from_json(group, obj["ciphertexts"], _at(where, "ciphertexts"))
+    proof = nonce_proof_from_json(group, obj["proof"], _at(where, "proof"))
+    return _build(where, lambda: MixBallot(bid, vector, proof))
+
+
+# ---- servers -----------------------------------------------------------------------------------
+def mix_servers_to_json(registrations: Iterable[MixServerRegistration]) -> JsonObject:
+    """mixnet/servers.json: every registered mix server's id and raw Ed25519 key."""
+    doc = _header(KIND_MIX_SERVERS)
+    doc["servers"] = [{"server_id": r.server_id, "public_key": r.public_key.hex()} for r in registrations]
+    return doc
+
+
+def _registration_from_json(value: object, where: str) -> MixServerRegistration:
+    obj = _object(value, where, ("server_id", "public_key"))
+    sid = _id(obj["server_id"], _at(where, "server_id"))
+    key = hex_from_json(obj["public_key"], _at(where, "public_key"), 32)
+    return _build(_at(where, "public_key"), lambda: MixServerRegistration(sid, key))
+
+
+def mix_servers_from_json(group: Group | None, value: object, where: str = "") -> tuple[MixServerRegistration, ...]:
+    obj = _document(value, where, KIND_MIX_SERVERS, ("servers",))
+    return _items(obj["servers"], _at(where, "servers"), MAX_MIX_SERVERS, _registration_from_json)
+
+
+# ---- stages ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MixStageHeader:
+    """mixnet/stage-<pos>.json: a stage without its output list (kept in the .jsonl file)."""
+
+    position: int
+    server_id: str
+    output_count: int
+    """N, the number of lines of the stage's output file."""
+    width: int
+    """w, the width of every output vector."""
+    proof: ShuffleProof
+    signature: bytes
+
+    def with_outputs(self, outputs: Sequence[CiphertextVector]) -> MixStage:
+        """The complete stage."""
+        return MixStage(self.position, self.server_id, tuple(outputs), self.proof, self.signature)
+
+
+def shuffle_proof_to_json(proof: ShuffleProof) -> JsonObject:
+    """{"u", "B", "A_prime", "B_prime", "C_prime", "D_prime", "F_prime", "reply"}."""
+    com, rep = proof.commitment, proof.reply
+    return {"u": [element_to_hex(x) for x in proof.u], "B": [element_to_hex(x) for x in com.B],
+            "A_prime": element_to_hex(com.A_prime), "B_prime": [element_to_hex(x) for x in com.B_prime],
+            "C_prime": element_to_hex(com.C_prime), "D_prime": element_to_hex(com.D_prime),
+            "F_prime": [{"alpha": element_to_hex(c.alpha), "beta": element_to_hex(c.beta)}
+                        for c in com.F_prime.components],
+            "reply": {"k_A": scalar_to_hex(rep.k_A), "k_B": [scalar_to_hex(s) for s in rep.k_B],
+                      "k_C": scalar_to_hex(rep.k_C), "k_D": scalar_to_hex(rep.k_D),
+                      "k_E": [scalar_to_hex(s) for s in rep.k_E], "k_F": [scalar_to_hex(s) for s in rep.k_F]}}
+
+
+def _commitment_ciphertext(group: Group, value: object, where: str) -> Ciphertext:
+    obj = _object(value, where, ("alpha", "beta"))
+    return Ciphertext(element_from_hex(group, obj["alpha"], _at(where, "alpha"), subgroup_check=False),
+                      element_from_hex(group, obj["beta"], _at(where, "beta"), subgroup_check=False))
+
+
+def shuffle_proof_from_json(group: Group, value: object, where: str, n: int, width: int) -> ShuffleProof:
+    """A shuffle proof for n vectors of width w (exact list lengths); u and B fully
+    validated, the other commitments range-checked only, replies below q."""
+    obj = _object(value, where, ("u", "B", "A_prime", "B_prime", "C_prime", "D_prime", "F_prime", "reply"))
+
+    def exact(key: str, length: int) -> list[Any]:
+        return _list(obj[key], _at(where, key), length, length)
+
+    def full(key: str) -> tuple[Any, ...]:
+        return tuple(element_from_hex(group, v, _item(_at(where, key), i)) for i, v in enumerate(exact(key, n)))
+
+    def loose(value: object, w: str) -> Any:
+        return element_from_hex(group, value, w, subgroup_check=False)
+
+    u, big_b = full("u"), full("B")
+    b_prime = tuple(loose(v, _item(_at(where, "B_prime"), i)) for i, v in enumerate(exact("B_prime", n)))
+    f_prime = tuple(_commitment_ciphertext(group, v, _item(_at(where, "F_prime"), i))
+                    for i, v in enumerate(exact("F_prime", width)))
+    com = ShuffleCommitment(B=big_b, A_prime=loose(obj["A_prime"], _at(where, "A_prime")), B_prime=b_prime,
+                            C_prime=loose(obj["C_prime"], _at(where, "C_prime")),
+                            D_prime=loose(obj["D_prime"], _at(where, "D_prime")),
+                            F_prime=_build(_at(where, "F_prime"), lambda: CiphertextVector(f_prime)))
+    rw = _at(where, "reply")
+    rep_obj = _object(obj["reply"], rw, ("k_A", "k_B", "k_C", "k_D", "k_E", "k_F"))
+
+    def scalars(key: str, length: int) -> tuple[Any, ...]:
+        items = _list(rep_obj[key], _at(rw, key), length, length)
+        return tuple(scalar_from_hex(group, v, _item(_at(rw, key), i)) for i, v in enumerate(items))
+
+    rep = ShuffleReply(k_A=scalar_from_hex(group, rep_obj["k_A"], _at(rw, "k_A")), k_B=scalars("k_B", n),
+                       k_C=scalar_from_hex(group, rep_obj["k_C"], _at(rw, "k_C")),
+                       k_D=scalar_from_hex(group, rep_obj["k_D"], _at(rw, "k_D")),
+                       k_E=scalars("k_E", n), k_F=scalars("k_F", width))
+    return ShuffleProof(u=u, commitment=com, reply=rep)
+
+
+def mix_stage_to_json(stage: MixStage) -> JsonObject:
+    """mixnet/stage-<pos>.json: position, server id, N, w, the shuffle proof and the signature
+    (the outputs go to mixnet/stage-<pos>.jsonl)."""
+    if not stage.outputs:
+        raise ValueError(f"mix stage {stage.position}: no outputs")
+    doc = _header(KIND_MIX_STAGE)
+    doc.update({"position": stage.position, "server_id": stage.server_id, "output_count": len(stage.outputs),
+                "width": stage.outputs[0].width, "proof": shuffle_proof_to_json(stage.proof),
+                "signature": stage.signature.hex()})
+    return doc
+
+
+def mix_stage_from_json(group: Group, value: object, where: str = "") -> MixStageHeader:
+    obj = _document(value, where, KIND_MIX_STAGE,
+                    ("position", "server_id", "output_count", "width", "proof", "signature"))
+    position = _int(obj["position"], _at(where, "position"), 1, MAX_MIX_SERVERS)
+    sid = _id(obj["server_id"], _at(where, "server_id"))
+    n = _int(obj["output_count"], _at(where, "output_count"), 1, MAX_SHUFFLE_SIZE)
+    width = _int(obj["width"], _at(where, "width"), 1, MAX_MIX_WIDTH)
+    proof = shuffle_proof_from_json(group, obj["proof"], _at(where, "proof"), n, width)
+    signature = hex_from_json(obj["signature"], _at(where, "signature"), SIGNATURE_SIZE)
+    return MixStageHeader(position, sid, n, width, proof, signature)
+
+
+# ---- decryption --------------------------------------------------------------------------------
+def mix_decryption_share_to_json(share: MixDecryptionShare) -> JsonObject:
+    """mixnet/decryption/<trustee id>.json: partials[i][c] and proofs[i][c]."""
+    doc = _header(KIND_MIX_DECRYPTION)
+    doc.update({"trustee_id": share.trustee_id, "trustee_index": share.trustee_index,
+                "partials": [[element_to_hex(m) for m in row] for row in share.partials],
+                "proofs": [[dleq_proof_to_json(p) for p in row] for row in share.proofs]})
+    return doc
+
+
+def mix_decryption_share_from_json(group: Group, value: object, where: str = "") -> MixDecryptionShare:
+    """Partials fully validated; proof commitments range-checked only."""
+    obj = _document(value, where, KIND_MIX_DECRYPTION, ("trustee_id", "trustee_index", "partials", "proofs"))
+    partials = _items(obj["partials"], _at(where, "partials"), MAX_SHUFFLE_SIZE,
+                      lambda v, w: _items(v, w, MAX_MIX_WIDTH, lambda x, y: element_from_hex(group, x, y),
+                                          min_length=1))
+    proofs = _items(obj["proofs"], _at(where, "proofs"), MAX_SHUFFLE_SIZE,
+                    lambda v, w: _items(v, w, MAX_MIX_WIDTH, lambda x, y: dleq_proof_from_json(group, x, y),
+                                        min_length=1))
+    return MixDecryptionShare(trustee_id=_id(obj["trustee_id"], _at(where, "trustee_id")),
+                              trustee_index=_int(obj["trustee_index"], _at(where, "trustee_index"), 1, MAX_TRUSTEES),
+                              partials=partials, proofs=proofs)
+
+
+# ---- result ------------------------------------------------------------------------------------
+def mix_result_to_json(result: PublishedMixResult) -> JsonObject:
+    """mixnet/result.json: encoding, bound (null for "text") and the plaintexts in output order."""
+    doc = _header(KIND_MIX_RESULT)
+    doc.update({"encoding": result.encoding, "bound": result.bound,
+                "plaintexts": [p if isinstance(p, str) else list(p) for p in result.plaintexts]})
+    return doc
+
+
+def _write_in(value: object, where: str) -> str:
+    """A decoded write-in: text of 0 … MAX_WRITE_IN_CHARS characters (an empty name is allowed)."""
+    if value == "":
+        return ""
+    return _text(value, where, MAX_WRITE_IN_CHARS)
+
+
+def mix_result_from_json(group: Group | None, value: object, where: str = "") -> PublishedMixResult:
+    obj = _document(value, where, KIND_MIX_RESULT, ("encoding", "bound", "plaintexts"))
+    encoding = obj["encoding"]
+    pw = _at(where, "plaintexts")
+    plaintexts: tuple[tuple[int, ...] | str, ...]
+    if encoding == "small":
+        bound: int | None = _int(obj["bound"], _at(where, "bound"), 0, MAX_SMALL_PLAINTEXT)
+        hi = bound if bound is not None else 0
+        plaintexts = _items(obj["plaintexts"], pw, MAX_SHUFFLE_SIZE,
+                            lambda v, w: _items(v, w, MAX_MIX_WIDTH, lambda x, y: _int(x, y, 0, hi), min_length=1),
+                            min_length=1)
+        return PublishedMixResult("small", bound, plaintexts)
+    if encoding == "text":
+        if obj["bound"] is not None:
+            _fail(_at(where, "bound"), "must be null for encoding 'text'")
+        plaintexts = _items(obj["plaintexts"], pw, MAX_SHUFFLE_SIZE, _write_in, min_length=1)
+        return PublishedMixResult("text", None, plaintexts)
+    _fail(_at(where, "encoding"), "expected 'small' or 'text'")
