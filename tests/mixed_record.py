@@ -1,6 +1,8 @@
 """Test helper: a complete election record with a mix-net part (docs/record-format.md §5.15).
 
-Not part of the library: the mix-net CLI and demo write such records in production.
+The mixing and the writing are the library's (:func:`pilwu_crypto.election.simulation.mix_and_decrypt`,
+:func:`pilwu_crypto.record.io.write_simulated_mix`); this helper only chooses recognisable
+small-integer plaintexts of any width, for the tampering tests.
 """
 
 from __future__ import annotations
@@ -10,22 +12,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pilwu_crypto.algebra.group import Group
-from pilwu_crypto.election.mixnet import (
-    MixBallot,
-    MixDecryptionShare,
-    MixServer,
-    MixStage,
-    decrypt_final_list,
-    encrypt_mix_ballot,
-    mix_generators,
-    mix_input,
-    run_stage,
-    verify_and_decode,
-)
+from pilwu_crypto.election.mixnet import MixBallot, MixDecryptionShare, MixServer, MixStage
 from pilwu_crypto.election.plaintext import encode_small
-from pilwu_crypto.election.simulation import SimulatedElection, kuwu_manifest, simulate_election
-from pilwu_crypto.record.io import reopen_record, write_simulated_election
-from pilwu_crypto.record.mixcodec import PublishedMixResult
+from pilwu_crypto.election.simulation import (
+    SimulatedElection,
+    cast_ids_in_record_order,
+    kuwu_manifest,
+    mix_and_decrypt,
+    simulate_election,
+)
+from pilwu_crypto.record.io import write_simulated_election, write_simulated_mix
+
+__all__ = ["MixedElection", "cast_ids_in_record_order", "write_mixed_election"]
 
 
 @dataclass(frozen=True)
@@ -42,12 +40,6 @@ class MixedElection:
     fingerprint: str
 
 
-def cast_ids_in_record_order(sim: SimulatedElection) -> list[str]:
-    """The cast ballots' ids in the order the verifier reads them: devices by id, chain order."""
-    cast = {b.ballot_id for b in sim.cast}
-    return [bid for did in sorted(sim.chain_order) for bid in sim.chain_order[did] if bid in cast]
-
-
 def write_mixed_election(group: Group, root: Path, *, voters: int = 5, width: int = 2, mix_servers: int = 3,
                          seed: int = 7) -> MixedElection:
     """Simulate an election, mix one small-integer vector of ``width`` per cast ballot
@@ -58,33 +50,13 @@ def write_mixed_election(group: Group, root: Path, *, voters: int = 5, width: in
     rng = random.Random(seed)
     sim = simulate_election(group, kuwu_manifest(["A", "B", "C", "D"]), trustees=3, threshold=2, absent=1,
                             voters=voters, challenged=1, devices=2, rng=rng)
-    ctx = sim.context
     bound = 3
-    ballots: list[MixBallot] = []
-    for i, bid in enumerate(cast_ids_in_record_order(sim)):
+    vectors = []
+    for i, _ in enumerate(cast_ids_in_record_order(sim)):
         values = [rng.randint(0, bound) if c == 0 else (i + c) % (bound + 1) for c in range(width)]
-        ballot, _ = encrypt_mix_ballot(ctx, bid, [encode_small(group, v) for v in values])
-        ballots.append(ballot)
-    current = mix_input(ctx, ballots)
-    generators = mix_generators(ctx, len(current))
-    servers = tuple(MixServer.generate(f"mix-{k + 1}") for k in range(mix_servers))
-    stages: list[MixStage] = []
-    for k, server in enumerate(servers):
-        stage = run_stage(ctx, server, k + 1, generators, current)
-        stages.append(stage)
-        current = list(stage.outputs)
-    present = [t for t in sim.ceremony.trustees if t.trustee_id not in sim.absent]
-    shares = tuple(decrypt_final_list(ctx, t, current) for t in present)
-    plaintexts = verify_and_decode(ctx, current, shares, sim.verification_keys, encoding="small", bound=bound)
-
+        vectors.append([encode_small(group, v) for v in values])
+    mix = mix_and_decrypt(sim, vectors, encoding="small", bound=bound, mix_servers=mix_servers)
     write_simulated_election(sim, root)
-    writer = reopen_record(root)
-    writer.write_mix_servers(s.registration for s in servers)
-    writer.write_mix_input(ballots)
-    for stage in stages:
-        writer.write_mix_stage(stage)
-    for share in shares:
-        writer.write_mix_decryption(share)
-    writer.write_mix_result(PublishedMixResult("small", bound, tuple(plaintexts)))
-    fingerprint = writer.finish()
-    return MixedElection(sim, servers, tuple(ballots), tuple(stages), shares, tuple(plaintexts), bound, fingerprint)
+    fingerprint = write_simulated_mix(sim, mix, root)
+    plaintexts = tuple(p for p in mix.plaintexts if not isinstance(p, str))
+    return MixedElection(sim, mix.servers, mix.ballots, mix.stages, mix.shares, plaintexts, bound, fingerprint)

@@ -177,3 +177,49 @@ def test_internal_error_is_one_line_and_not_verified(monkeypatch: pytest.MonkeyP
     assert cli.main(["verify", "anything", "--quiet"]) == 1
     err = capsys.readouterr().err
     assert "internal error" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+# ---- demo --mix ------------------------------------------------------------------------------
+def test_demo_mix_counts_agree(tmp_path: Path) -> None:
+    out = tmp_path / "mixed"
+    res = pilwu("demo", "--mix", "--mix-servers", "2", "--voters", "4", "--challenged", "1", "--seed", "3",
+                "--quiet", "--out", str(out), *TEST_GROUP)
+    assert res.returncode == 0, res.stdout + res.stderr
+    no_traceback(res)
+    assert "mixed by 2 mix servers" in res.stdout
+    assert "mix-result" in res.stdout and "VALID" in res.stdout
+    assert "Mixed result" in res.stdout
+    assert "The mixed counts equal the homomorphic tally." in res.stdout
+    assert (out / "mixnet" / "stage-2.json").is_file() and not (out / "mixnet" / "stage-3.json").exists()
+    assert pilwu("verify", str(out), "--quiet", INSECURE).returncode == 0
+
+
+def test_demo_mix_write_ins_on_p256(tmp_path: Path) -> None:
+    from pilwu_crypto.election.simulation import WRITE_IN_NAMES
+
+    res = pilwu("demo", "--mix", "--write-ins", "--group", "P-256", "--voters", "3", "--challenged", "1",
+                "--seed", "4", "--quiet", "--out", str(tmp_path / "write-ins"))
+    assert res.returncode == 0, res.stdout + res.stderr
+    no_traceback(res)
+    assert "write-in names" in res.stdout and "VALID" in res.stdout
+    assert sum(res.stdout.count(name) for name in WRITE_IN_NAMES) >= 1
+
+
+def test_demo_write_ins_refused_on_integer_group(tmp_path: Path) -> None:
+    res = pilwu("demo", "--mix", "--write-ins", "--voters", "2", "--quiet", "--out", str(tmp_path / "r"),
+                *TEST_GROUP)
+    assert res.returncode == 2
+    no_traceback(res)
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "P-256, P-384, P-521" in lines[0], res.stderr
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("extra", [["--write-ins"], ["--mix-servers", "2"], ["--mix", "--mix-servers", "1"],
+                                   ["--mix", "--mix-servers", "11"]])
+def test_demo_mix_misuse_exits_2(tmp_path: Path, extra: list[str]) -> None:
+    res = pilwu("demo", *extra, "--voters", "2", "--quiet", "--out", str(tmp_path / "r"), *TEST_GROUP)
+    assert res.returncode == 2, res.stdout + res.stderr
+    no_traceback(res)
+    assert len(res.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "r").exists()

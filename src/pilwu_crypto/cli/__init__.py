@@ -5,7 +5,8 @@ fails, including malformed or missing content inside a record); 2 misuse of the
 command, or a record whose root, index or parameters cannot be read at all.  Library
 errors become a one-line reason on stderr, never a traceback.
 
-Commands: ``demo`` (hold, record and verify a simulated village election), ``verify``
+Commands: ``demo`` (hold, record and verify a simulated village election; ``--mix``
+also shuffles its ballots through a verifiable mix-net), ``verify``
 (an auditor's check of a record), ``check-ballot`` (a voter's check of a confirmation
 code); ``trustee …`` (the key ceremony and the tally decryption by trustees on separate
 laptops, exchanging files: :mod:`pilwu_crypto.cli.trustee`).
@@ -24,9 +25,10 @@ from pathlib import Path
 from pilwu_crypto.algebra.groups import DEFAULT_GROUP, TEST_ONLY_GROUPS, get_group, group_names
 from pilwu_crypto.cli import render, trustee
 from pilwu_crypto.election.ballot import verify_ballot, verify_challenged
-from pilwu_crypto.election.simulation import kuwu_manifest, simulate_election
+from pilwu_crypto.election.plaintext import WRITE_IN_GROUPS, supports_write_ins
+from pilwu_crypto.election.simulation import kuwu_manifest, simulate_election, simulate_mixing
 from pilwu_crypto.errors import InvalidParameters, PilwuError, RecordUnreadable
-from pilwu_crypto.record.io import RecordReader, atomic_write, write_simulated_election
+from pilwu_crypto.record.io import RecordReader, atomic_write, write_simulated_election, write_simulated_mix
 from pilwu_crypto.verify.checks import verify_record
 
 EXIT_OK = 0
@@ -61,6 +63,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
             raise UsageError(f"{name} must be between {low} and {high}")
     if not 1 <= args.threshold <= args.trustees:
         raise UsageError("--threshold must be between 1 and --trustees")
+    if args.write_ins and not args.mix:
+        raise UsageError("--write-ins needs --mix (write-in names are only counted through the mix-net)")
+    if args.mix_servers is not None and not args.mix:
+        raise UsageError("--mix-servers needs --mix")
+    mix_servers = 3 if args.mix_servers is None else args.mix_servers
+    if not 2 <= mix_servers <= 10:
+        raise UsageError("--mix-servers must be between 2 and 10")
+    if args.write_ins and not supports_write_ins(group):
+        raise UsageError(f"group {group.name} has no encoding for write-in names; write-ins need one of "
+                         f"{', '.join(WRITE_IN_GROUPS)} (e.g. --group {WRITE_IN_GROUPS[0]})")
     if not 0 <= args.absent <= args.trustees - args.threshold:
         raise UsageError("--absent must leave at least --threshold trustees present")
     out_dir = Path(args.out)
@@ -79,6 +91,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     t1 = time.perf_counter()
     fingerprint = write_simulated_election(sim, out_dir, force=args.force)
     render.out.print(f"election held and recorded in {t1 - t0:.1f} s: {out_dir}  (fingerprint {fingerprint})")
+    mix = None
+    if args.mix:
+        kind = "write-in names" if args.write_ins else "option indices"
+        t_mix = time.perf_counter()
+        with render.progress_bars(not args.quiet) as progress:
+            mix = simulate_mixing(sim, mix_servers=mix_servers, write_ins=args.write_ins, rng=rng,
+                                  progress=progress)
+        fingerprint = write_simulated_mix(sim, mix, out_dir)
+        render.out.print(f"{len(mix.ballots)} ballots ({kind}) mixed by {mix_servers} mix servers and decrypted "
+                         f"in {time.perf_counter() - t_mix:.1f} s; record extended (fingerprint {fingerprint})")
     t2 = time.perf_counter()
     with render.progress_bars(not args.quiet) as progress:
         report = verify_record(out_dir, progress=progress, allow_test_group=args.insecure_test_group)
@@ -90,6 +112,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if verified != expected:
             return _fail("the verified counts differ from the simulated votes", EXIT_INVALID)
         render.out.print("The verified counts equal the votes the simulated voters cast.")
+        if mix is not None and mix.encoding == "text":
+            render.out.print(render.write_ins_table([p for p in mix.plaintexts if isinstance(p, str)]))
+        elif mix is not None:
+            names = {(c.contest_id, o.option_id): o.name for c in manifest.contests for o in c.options}
+            mixed = mix.counts(manifest)
+            render.out.print(render.mixed_counts_table([(cid, oid, names[(cid, oid)], k)
+                                                        for (cid, oid), k in mixed.items()]))
+            if mixed != verified:
+                return _fail("the mixed counts differ from the homomorphic tally", EXIT_INVALID)
+            render.out.print("The mixed counts equal the homomorphic tally.")
         if sim.cast:
             code = sim.cast[0].confirmation_code.hex()[:16]
             render.out.print(f"A voter checks their ballot with: pilwu check-ballot {out_dir} {code}")
@@ -197,6 +229,12 @@ def build_parser() -> argparse.ArgumentParser:
                            "from the operating system")
     demo.add_argument("--insecure-test-group", action="store_true",
                       help="allow a test-only group (never for a real election)")
+    demo.add_argument("--mix", action="store_true",
+                      help="also mix the cast ballots through a verifiable mix-net and decrypt them")
+    demo.add_argument("--mix-servers", type=int, default=None, metavar="K",
+                      help="mix servers with --mix (default 3, 2 to 10)")
+    demo.add_argument("--write-ins", action="store_true",
+                      help="with --mix: the voters write in names instead of choosing (P-256, P-384, P-521)")
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
     demo.set_defaults(func=cmd_demo)
 

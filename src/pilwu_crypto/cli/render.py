@@ -70,6 +70,30 @@ def counts_table(report: VerificationReport) -> Table:
     return table
 
 
+def mixed_counts_table(rows: list[tuple[str, str, str, int]]) -> Table:
+    """The votes counted from the decrypted mixed list: (contest, option id, name, votes) rows."""
+    table = Table(title="Mixed result (decrypted after the mix-net)")
+    table.add_column("contest")
+    table.add_column("option")
+    table.add_column("votes", justify="right")
+    for cid, oid, name, count in rows:
+        table.add_row(cid, f"{name} ({oid})", str(count))
+    return table
+
+
+def write_ins_table(names: list[str]) -> Table:
+    """The decoded write-in names of the mixed list, with how often each was written in."""
+    table = Table(title="Mixed result: write-in names (decrypted after the mix-net)")
+    table.add_column("write-in")
+    table.add_column("votes", justify="right")
+    counts: dict[str, int] = {}
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
+    for name, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        table.add_row(name, str(count))
+    return table
+
+
 def print_report(report: VerificationReport) -> None:
     """Summary, table of checks, verified counts and the verdict."""
     out.print(f"record      {report.record}")

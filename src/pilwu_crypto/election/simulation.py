@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from pilwu_crypto.algebra.group import Element, Group
 from pilwu_crypto.election.ballot import (
@@ -25,9 +26,22 @@ from pilwu_crypto.election.context import ElectionContext, base_hash, election_h
 from pilwu_crypto.election.decryption import TallyResult, TrusteeTallyShare, decrypt_tally, trustee_decrypt
 from pilwu_crypto.election.device import ClosingEntry, DeviceRegistration, VotingDevice, initial_code
 from pilwu_crypto.election.manifest import Contest, Manifest, Option
+from pilwu_crypto.election.mixnet import (
+    MixBallot,
+    MixDecryptionShare,
+    MixServer,
+    MixStage,
+    decrypt_final_list,
+    encrypt_mix_ballot,
+    mix_generators,
+    mix_input,
+    run_stage,
+    verify_and_decode,
+)
+from pilwu_crypto.election.plaintext import encode_small, encode_write_in, require_write_ins
 from pilwu_crypto.election.tally import EncryptedTally, tally_ballots
 from pilwu_crypto.elgamal import PublicKey
-from pilwu_crypto.errors import CeremonyError
+from pilwu_crypto.errors import CeremonyError, InvalidParameters
 from pilwu_crypto.threshold.dkg import (
     Ceremony,
     CommitmentDigest,
@@ -109,6 +123,8 @@ class SimulatedElection:
     result: TallyResult | None = None
     expected: dict[tuple[str, str], int] = field(default_factory=dict)
     absent: tuple[str, ...] = ()
+    choices: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    """The simulated voters' selections of every cast ballot: ballot id -> contest -> option -> 1."""
 
     @property
     def verification_keys(self) -> dict[int, Element]:
@@ -154,6 +170,7 @@ def simulate_election(group: Group, manifest: Manifest, *, trustees: int = 3, th
             sim.challenged.append(challenge_ballot(ballot, ballot_secrets))
         else:
             sim.cast.append(ballot)
+            sim.choices[ballot_id] = selections
             for cid, opts in selections.items():
                 for oid, v in opts.items():
                     sim.expected[(cid, oid)] += v
@@ -168,3 +185,126 @@ def simulate_election(group: Group, manifest: Manifest, *, trustees: int = 3, th
         progress("decryption", i + 1, trustees - absent)
     sim.result = decrypt_tally(context, sim.tally, sim.tally_shares, sim.verification_keys)
     return sim
+
+
+# ---- the mix-net (docs/record-format.md §5.15) ------------------------------------------------
+
+WRITE_IN_NAMES: tuple[str, ...] = ("Cikahuripan", "Sukamaju", "Ciwidey", "Kadipaten", "Sindangsari",
+                                   "Karangsari", "Wonosari", "Sukoharjo", "Tegalrejo", "Kedungwuni")
+"""Sundanese and Javanese village names that simulated voters write in."""
+
+
+@dataclass(frozen=True)
+class SimulatedMix:
+    """The public messages of a simulated mix-net run and its decoded result."""
+
+    servers: tuple[MixServer, ...]
+    ballots: tuple[MixBallot, ...]
+    """The mix input, one MixBallot per cast ballot in record order."""
+    stages: tuple[MixStage, ...]
+    shares: tuple[MixDecryptionShare, ...]
+    """The present trustees' decryption shares of the final list."""
+    encoding: Literal["small", "text"]
+    bound: int | None
+    """The discrete-log bound for "small" (None for "text")."""
+    plaintexts: tuple[tuple[int, ...] | str, ...]
+    """The decoded final list (one tuple of small integers or one name per vector), in output order."""
+
+    def counts(self, manifest: Manifest) -> dict[tuple[str, str], int]:
+        """Votes per (contest id, option id) counted from option-index plaintexts.
+
+        Component c of every vector is the index of the chosen option of the manifest's
+        contest c; InvalidParameters for write-in plaintexts or an index out of range."""
+        if self.encoding != "small":
+            raise InvalidParameters("only option-index mix results can be counted per option")
+        counts = {(c.contest_id, o.option_id): 0 for c in manifest.contests for o in c.options}
+        for row in self.plaintexts:
+            if isinstance(row, str) or len(row) != len(manifest.contests):
+                raise InvalidParameters(f"mixed plaintext {row!r} does not have one index per contest")
+            for contest, index in zip(manifest.contests, row, strict=True):
+                if not 0 <= index < len(contest.options):
+                    raise InvalidParameters(f"option index {index} out of range for contest {contest.contest_id}")
+                counts[(contest.contest_id, contest.options[index].option_id)] += 1
+        return counts
+
+
+def cast_ids_in_record_order(sim: SimulatedElection) -> list[str]:
+    """The cast ballots' ids in the order a verifier reads them: devices by id, chain order."""
+    cast = {b.ballot_id for b in sim.cast}
+    return [bid for did in sorted(sim.chain_order) for bid in sim.chain_order[did] if bid in cast]
+
+
+def mix_and_decrypt(sim: SimulatedElection, elements: Sequence[Sequence[Element]], *,
+                    encoding: Literal["small", "text"], bound: int | None, mix_servers: int = 3,
+                    progress: Progress = _no_progress) -> SimulatedMix:
+    """Encrypt one plaintext vector per cast ballot (``elements[i]`` for the i-th cast ballot
+    in record order), shuffle the list through ``mix_servers`` distinct servers, decrypt
+    the final list with the present trustees and decode it (``encoding``, ``bound`` as
+    :func:`~pilwu_crypto.election.mixnet.verify_and_decode`)."""
+    if mix_servers < 1:
+        raise InvalidParameters(f"a mix-net needs at least one server, not {mix_servers}")
+    ids = cast_ids_in_record_order(sim)
+    if len(elements) != len(ids):
+        raise InvalidParameters(f"{len(elements)} plaintext vectors for {len(ids)} cast ballots")
+    ctx = sim.context
+    ballots = tuple(encrypt_mix_ballot(ctx, bid, list(vector))[0] for bid, vector in zip(ids, elements, strict=True))
+    current = mix_input(ctx, ballots)
+    generators = mix_generators(ctx, len(current))
+    servers = tuple(MixServer.generate(f"mix-{k + 1}") for k in range(mix_servers))
+    stages: list[MixStage] = []
+    for k, server in enumerate(servers):
+        progress("mixing", k, mix_servers)
+        stage = run_stage(ctx, server, k + 1, generators, current)
+        stages.append(stage)
+        current = list(stage.outputs)
+    progress("mixing", mix_servers, mix_servers)
+    present = [t for t in sim.ceremony.trustees if t.trustee_id not in sim.absent]
+    shares = tuple(decrypt_final_list(ctx, t, current) for t in present)
+    plaintexts: tuple[tuple[int, ...] | str, ...]
+    if encoding == "text":
+        plaintexts = tuple(verify_and_decode(ctx, current, shares, sim.verification_keys, encoding="text"))
+    else:
+        if bound is None:
+            raise InvalidParameters("encoding 'small' needs a discrete-log bound")
+        plaintexts = tuple(verify_and_decode(ctx, current, shares, sim.verification_keys, encoding="small",
+                                             bound=bound))
+    return SimulatedMix(servers, ballots, tuple(stages), shares, encoding, bound, plaintexts)
+
+
+def simulate_mixing(sim: SimulatedElection, *, mix_servers: int = 3, write_ins: bool = False, width: int = 1,
+                    names: Sequence[str] = WRITE_IN_NAMES, rng: random.Random | None = None,
+                    progress: Progress = _no_progress) -> SimulatedMix:
+    """Mix the cast ballots of a simulated election through ``mix_servers`` servers and decrypt them.
+
+    Option-index ballots (``write_ins`` false): each cast ballot's vector holds, per
+    contest, the index of the option its voter chose (one element per contest; every
+    contest must be vote-for-one), bound = the largest contest's option count minus one.
+    Write-ins: each cast ballot carries a name drawn from ``names`` with ``rng``, encoded
+    over ``width`` elements (UnsupportedEncoding on a group without a text encoding,
+    before any work)."""
+    rng = rng or random.Random()
+    ctx = sim.context
+    ids = cast_ids_in_record_order(sim)
+    if write_ins:
+        require_write_ins(ctx.group)
+        if not names:
+            raise InvalidParameters("no write-in names to choose from")
+        vectors = [encode_write_in(ctx.group, rng.choice(list(names)), width) for _ in ids]
+        return mix_and_decrypt(sim, vectors, encoding="text", bound=None, mix_servers=mix_servers,
+                               progress=progress)
+    contests = ctx.manifest.contests
+    for c in contests:
+        if c.selection_limit != 1:
+            raise InvalidParameters(f"contest {c.contest_id}: option-index mixing needs vote-for-one contests")
+    bound = max(len(c.options) for c in contests) - 1
+    small: list[list[Element]] = []
+    for bid in ids:
+        choice = sim.choices[bid]
+        row = []
+        for c in contests:
+            chosen = [i for i, o in enumerate(c.options) if choice.get(c.contest_id, {}).get(o.option_id)]
+            if len(chosen) != 1:
+                raise InvalidParameters(f"ballot {bid}: contest {c.contest_id} needs exactly one choice to mix")
+            row.append(encode_small(ctx.group, chosen[0]))
+        small.append(row)
+    return mix_and_decrypt(sim, small, encoding="small", bound=bound, mix_servers=mix_servers, progress=progress)

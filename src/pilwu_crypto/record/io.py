@@ -34,7 +34,7 @@ from pilwu_crypto.election.decryption import TallyResult, TrusteeTallyShare
 from pilwu_crypto.election.device import ClosingEntry, DeviceRegistration
 from pilwu_crypto.election.manifest import Manifest
 from pilwu_crypto.election.mixnet import MixBallot, MixDecryptionShare, MixServerRegistration, MixStage
-from pilwu_crypto.election.simulation import SimulatedElection
+from pilwu_crypto.election.simulation import SimulatedElection, SimulatedMix
 from pilwu_crypto.election.tally import EncryptedTally
 from pilwu_crypto.errors import MalformedRecord, PilwuError, RecordUnreadable
 from pilwu_crypto.proofs.shuffle import CiphertextVector
@@ -936,3 +936,24 @@ def reopen_record(root: Path) -> RecordWriter:
 
 
 __all__ += ["reopen_record"]
+
+
+def write_simulated_mix(sim: SimulatedElection, mix: SimulatedMix, root: Path) -> str:
+    """Add the mix-net part of a simulated election to its finished record; returns the new fingerprint.
+
+    Append-only: the record written by :func:`write_simulated_election` for ``sim`` is
+    reopened (:func:`reopen_record`, every listed file checked first) and the servers, the
+    mix input, every stage, the present trustees' decryption shares and the decoded result
+    are added; index.json is replaced last."""
+    writer = reopen_record(root)
+    writer.write_mix_servers(s.registration for s in mix.servers)
+    writer.write_mix_input(mix.ballots)
+    for stage in mix.stages:
+        writer.write_mix_stage(stage)
+    for share in mix.shares:
+        writer.write_mix_decryption(share)
+    writer.write_mix_result(PublishedMixResult(mix.encoding, mix.bound, mix.plaintexts))
+    return writer.finish()
+
+
+__all__ += ["write_simulated_mix"]
