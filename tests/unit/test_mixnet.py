@@ -32,6 +32,7 @@ from pilwu_crypto.election.mixnet import (
     MixServerRegistration,
     MixStage,
     check_mix_input,
+    decode_verified,
     decrypt_final_list,
     encrypt_mix_ballot,
     mix_generators,
@@ -432,6 +433,10 @@ def test_bad_decryption_share_is_named_and_dropped(election: Election, chain: Ch
     decoded = verify_and_decode(context, final, [cheat, *shares[1:]], election.verification_keys,
                                 encoding="small", bound=OPTIONS - 1)
     assert Counter(decoded) == Counter(good)
+    # the verifier's path: shares verified once, then decoded without re-checking
+    assert decode_verified(context, final, valid, encoding="small", bound=OPTIONS - 1) == decoded
+    with pytest.raises(NotEnoughShares):
+        decode_verified(context, final, {2: valid[2]}, encoding="small", bound=OPTIONS - 1)
     with pytest.raises(NotEnoughShares, match=r"1 valid mix decryption shares, 2 needed.*trustee 1 \(trustee-1\)"):
         verify_and_decode(context, final, [cheat, shares[2]], election.verification_keys, encoding="small",
                           bound=OPTIONS - 1)

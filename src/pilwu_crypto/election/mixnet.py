@@ -655,6 +655,29 @@ def verify_and_decode(context: ElectionContext, final_list: Sequence[CiphertextV
         detail = "; ".join(rejected[i] for i in sorted(rejected))
         raise NotEnoughShares(f"{len(valid)} valid mix decryption shares, {context.threshold} needed"
                               + (f" (rejected: {detail})" if detail else ""))
+    return _decode(context, final_list, valid, encoding, small_bound)
+
+
+def decode_verified(context: ElectionContext, final_list: Sequence[CiphertextVector],
+                    valid: Mapping[int, MixDecryptionShare], *, encoding: Literal["small", "text"],
+                    bound: int | None = None) -> list[tuple[int, ...]] | list[str]:
+    """Combine and decode with shares ALREADY accepted by :func:`verify_mix_decryption_shares`
+    (its ``valid`` mapping), so that a verifier checks every proof once.  Same encodings
+    and errors as :func:`verify_and_decode`; fewer than t shares raise NotEnoughShares."""
+    if encoding == "text":
+        require_write_ins(context.group)
+    elif bound is None:
+        raise OutOfRange("encoding 'small' needs the election's discrete-log bound")
+    if len(valid) < context.threshold:
+        raise NotEnoughShares(f"{len(valid)} valid mix decryption shares, {context.threshold} needed")
+    return _decode(context, final_list, valid, encoding, bound or 0)
+
+
+def _decode(context: ElectionContext, final_list: Sequence[CiphertextVector],
+            valid: Mapping[int, MixDecryptionShare], encoding: str,
+            small_bound: int) -> list[tuple[int, ...]] | list[str]:
+    """Combine the t smallest valid indices with Lagrange coefficients and decode."""
+    group = context.group
     chosen = sorted(valid)[: context.threshold]
     flat = [ct for vector in final_list for ct in vector.components]
     partials = {i: [m for row in valid[i].partials for m in row] for i in chosen}

@@ -42,9 +42,9 @@ from pilwu_crypto.election.device import ChainVerifier, ClosingEntry, DeviceRegi
 from pilwu_crypto.election.manifest import Manifest
 from pilwu_crypto.election.mixnet import (
     MixBallot,
+    decode_verified,
     mix_generators,
     mix_input,
-    verify_and_decode,
     verify_chain,
     verify_mix_decryption_shares,
 )
@@ -477,12 +477,12 @@ def _verify_mixnet(run: _Run, reader: RecordReader, context: ElectionContext, vk
         if len(valid) < context.threshold:
             dec.fail(f"mixnet/decryption: {len(valid)} valid mix decryption shares, {context.threshold} needed")
         elif published is not None:
-            chosen = [valid[i] for i in sorted(valid)[: context.threshold]]
+            # the shares in ``valid`` were verified just above: decode without checking them again
             if published.encoding == "small":
-                decoded = verify_and_decode(context, final_list, chosen, vkeys, encoding="small",
-                                            bound=published.bound if published.bound is not None else 0)
+                decoded = decode_verified(context, final_list, valid, encoding="small",
+                                          bound=published.bound if published.bound is not None else 0)
             else:
-                decoded = verify_and_decode(context, final_list, chosen, vkeys, encoding="text")
+                decoded = decode_verified(context, final_list, valid, encoding="text")
     except PilwuError as exc:
         dec.fail(str(exc))
 
