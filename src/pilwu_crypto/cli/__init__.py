@@ -9,7 +9,8 @@ Commands: ``demo`` (hold, record and verify a simulated village election; ``--mi
 also shuffles its ballots through a verifiable mix-net), ``verify``
 (an auditor's check of a record), ``check-ballot`` (a voter's check of a confirmation
 code); ``trustee …`` (the key ceremony and the tally decryption by trustees on separate
-laptops, exchanging files: :mod:`pilwu_crypto.cli.trustee`).
+laptops, exchanging files: :mod:`pilwu_crypto.cli.trustee`); ``mix …`` (each mix server's
+key and stage on its own machine: :mod:`pilwu_crypto.cli.mix`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pilwu_crypto.algebra.groups import DEFAULT_GROUP, TEST_ONLY_GROUPS, get_group, group_names
-from pilwu_crypto.cli import render, trustee
+from pilwu_crypto.cli import mix, render, trustee
 from pilwu_crypto.election.ballot import verify_ballot, verify_challenged
 from pilwu_crypto.election.plaintext import WRITE_IN_GROUPS, supports_write_ins
 from pilwu_crypto.election.simulation import kuwu_manifest, simulate_election, simulate_mixing
@@ -255,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     chk.set_defaults(func=cmd_check_ballot)
 
     trustee.register(sub)  # pilwu trustee setup|init|reveal|shares|finish|context|status|decrypt|combine
+    mix.register(sub)  # pilwu mix keygen|stage
     return parser
 
 

@@ -184,7 +184,7 @@ def _error(step: str, message: str, code: int) -> int:
 
 
 # ====================================================================== policy ======
-def _allow_group(group: Group, args: argparse.Namespace) -> None:
+def allow_group(group: Group, args: argparse.Namespace) -> None:
     if group.is_test_only and not args.insecure_test_group:
         raise Misuse(f"group {group.name} is for tests only; add --insecure-test-group to use it anyway")
 
@@ -205,7 +205,7 @@ def _scrypt_cost(group: Group, existing: bytes | None) -> int:
     return cost
 
 
-def _passphrase(args: argparse.Namespace, state_path: Path, *, new: bool) -> str:
+def read_passphrase(args: argparse.Namespace, state_path: Path, *, new: bool) -> str:
     """The passphrase: --passphrase-file, else PILWU_PASSPHRASE, else a prompt (twice if new)."""
     if args.passphrase_file:
         path = Path(args.passphrase_file)
@@ -269,7 +269,7 @@ def _load_state(args: argparse.Namespace, group: Group) -> _Unsealed:
     if is_exposed(path):
         _warn(f"{path} may be read by other users of this computer; run: chmod 600 {path}")
     cost = _scrypt_cost(group, blob)
-    passphrase = _passphrase(args, path, new=False)
+    passphrase = read_passphrase(args, path, new=False)
     try:
         state = import_secret_state(group, unseal(blob, passphrase))
     except SealedStateError as exc:
@@ -300,7 +300,7 @@ def _same_ceremony(loaded: _Unsealed, ceremony: Ceremony, where: str) -> None:
 def _setup(args: argparse.Namespace) -> tuple[Path, CeremonySetup]:
     root = Path(args.ceremony)
     setup = read_setup(root)
-    _allow_group(setup.group, args)
+    allow_group(setup.group, args)
     return root, setup
 
 
@@ -339,7 +339,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
         group = get_group(args.group, allow_test=True)
     except InvalidParameters as exc:
         raise Misuse(str(exc)) from None
-    _allow_group(group, args)
+    allow_group(group, args)
     manifest = _manifest(args)
     ids = _split_list(args.trustees, "--trustees")
     try:
@@ -387,7 +387,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     if read_context(root, setup) is not None:
         raise Refused(f"{CONTEXT_FILE} exists: this ceremony is finished")
     cost = _scrypt_cost(setup.group, None)
-    passphrase = _passphrase(args, state_path, new=True)
+    passphrase = read_passphrase(args, state_path, new=True)
     trustee = TrusteeRound1.generate(ceremony, tid)
     blob = seal(trustee.export_secret_state(), passphrase, scrypt_log2_n=cost)
     write_private_file(state_path, blob, overwrite=args.force)
@@ -562,7 +562,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 # ====================================================================== tally =======
-def _record_context(reader: RecordReader) -> tuple[Ceremony, ElectionContext, dict[int, Element],
+def record_context(reader: RecordReader) -> tuple[Ceremony, ElectionContext, dict[int, Element],
                                                     tuple[tuple[Element, ...], ...]]:
     """The record's ceremony and election context, recomputed from its ceremony messages
     and compared with its context.json (Refused if they differ)."""
@@ -601,7 +601,7 @@ def cmd_decrypt(args: argparse.Namespace) -> int:
     record up to its tally, and write this trustee's tally shares."""
     root = Path(args.record)
     reader = RecordReader(root)
-    _allow_group(reader.group, args)
+    allow_group(reader.group, args)
     out = Path(args.out)
     if (out.exists() or out.is_symlink()) and not args.force:
         raise Misuse(f"{out} exists; use --force to overwrite it")
@@ -609,7 +609,7 @@ def cmd_decrypt(args: argparse.Namespace) -> int:
         raise Misuse(f"{out}: the directory {out.parent} does not exist")
     loaded = _load_state(args, reader.group)
     keyed = _expect(loaded, KeyedTrustee, "decrypt")
-    ceremony, context, _, commitments = _record_context(reader)
+    ceremony, context, _, commitments = record_context(reader)
     _same_ceremony(loaded, ceremony, f"the record {root}")
     if commitments != keyed.commitments:
         raise Refused(f"the record's ceremony messages are not those trustee {keyed.trustee_id} accepted "
@@ -637,10 +637,10 @@ def cmd_combine(args: argparse.Namespace) -> int:
     the result to the record and rewrite its index."""
     root = Path(args.record)
     reader = RecordReader(root)
-    _allow_group(reader.group, args)
+    allow_group(reader.group, args)
     if reader.tally_share_files() or RESULT_PATH in reader.index_paths():
         raise Refused(f"the record {root} already has tally shares or a result")
-    ceremony, context, vkeys, _ = _record_context(reader)
+    ceremony, context, vkeys, _ = record_context(reader)
     shares = [read_tally_share_file(Path(p), reader.group) for p in args.shares]
     for s in shares:
         if s.trustee_id not in ceremony.trustee_ids or ceremony.index_of(s.trustee_id) != s.trustee_index:

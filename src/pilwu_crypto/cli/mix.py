@@ -1,0 +1,196 @@
+"""``pilwu mix …``: one mix server's stage of the mix-net, run on its own machine.
+
+=========  ==========================  =================================================
+who        command                     what it does
+=========  ==========================  =================================================
+server     ``keygen``                  an Ed25519 signing key (PKCS#8 PEM encrypted with
+                                       the passphrase, mode 0600) and its public
+                                       registration JSON (``server_id``, ``public_key``:
+                                       one entry of the record's mixnet/servers.json)
+server     ``stage``                   checks the record's mix input and every existing
+                                       stage, runs the next stage and adds it to the
+                                       record (index.json rewritten last)
+=========  ==========================  =================================================
+
+The record must already hold mixnet/servers.json (listing this server) and
+mixnet/input.jsonl; each server reads the previous stage from it and writes its own.
+The passphrase comes, as for ``pilwu trustee``, from ``--passphrase-file PATH``, else
+PILWU_PASSPHRASE, else a prompt (twice for a new key) — never from an argument.
+
+Exit codes as for every ``pilwu`` command: 0 done; 1 refused (a server that is not
+registered or already mixed (checklist A25), a key that does not match its
+registration, a wrong passphrase, an existing stage or mix input that does not verify,
+a record already decrypted); 2 misuse (bad arguments, a file that exists, a record that
+cannot be read at all).  Every error is one line on stderr; no secret is ever printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from Crypto.PublicKey import ECC
+
+from pilwu_crypto.cli import render
+from pilwu_crypto.cli.trustee import Misuse, Refused, allow_group, read_passphrase, record_context
+from pilwu_crypto.election.mixnet import MixServer, mix_generators, mix_input, run_stage, verify_chain
+from pilwu_crypto.errors import InvalidParameters, PilwuError, RecordUnreadable
+from pilwu_crypto.record.codec import dumps_canonical
+from pilwu_crypto.record.io import RecordReader, atomic_write, reopen_record
+from pilwu_crypto.record.layout import MIX_INPUT_PATH, MIX_RESULT_PATH, MIX_SERVERS_PATH
+from pilwu_crypto.record.messages import read_private_file, write_private_file
+from pilwu_crypto.record.mixcodec import mix_servers_to_json
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+
+KEY_PROTECTION = "scryptAndAES256-CBC"
+"""PKCS#8 protection of a mix server's private key file (scrypt, then AES-256-CBC)."""
+
+_P = TypeVar("_P", bound=argparse.ArgumentParser)
+
+
+def _command(step: str, func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Run one step, turning every expected failure into one line and an exit code."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        except Misuse as exc:
+            return _error(step, str(exc), EXIT_USAGE)
+        except RecordUnreadable as exc:
+            return _error(step, f"cannot read: {exc}", EXIT_USAGE)
+        except (Refused, PilwuError) as exc:
+            return _error(step, str(exc), EXIT_REFUSED)
+
+    return run
+
+
+def _error(step: str, message: str, code: int) -> int:
+    line = " ".join(message.split())
+    render.err.print(f"pilwu mix {step}: {line}", markup=False, highlight=False)
+    return code
+
+
+def _say(text: str) -> None:
+    render.out.print(text, markup=False, highlight=False)
+
+
+# ====================================================================== keygen ======
+def cmd_keygen(args: argparse.Namespace) -> int:
+    """Mix server: create its signing key (0600, encrypted) and its public registration."""
+    key_path, reg_path = Path(args.key), Path(args.registration)
+    for path in (key_path, reg_path):
+        if path.exists() and not args.force:
+            raise Misuse(f"{path} exists; use --force to replace it (a new key)")
+    key = ECC.generate(curve="Ed25519")
+    try:
+        server = MixServer(args.id, key)
+    except InvalidParameters as exc:
+        raise Misuse(str(exc)) from None
+    passphrase = read_passphrase(args, key_path, new=True)
+    pem = key.export_key(format="PEM", passphrase=passphrase, protection=KEY_PROTECTION).encode("ascii")
+    write_private_file(key_path, pem, overwrite=args.force)
+    reg = server.registration
+    target = reg_path.resolve()  # a one-server mixnet/servers.json document, written atomically
+    atomic_write(target.parent, target.name, dumps_canonical(mix_servers_to_json([reg])))
+    _say(f"mix server {reg.server_id}: key written to {key_path} (mode 0600); registration {reg_path} "
+         f"(public key {reg.public_key.hex()}) goes into the record's {MIX_SERVERS_PATH}")
+    return EXIT_OK
+
+
+# ====================================================================== stage =======
+def _load_server(args: argparse.Namespace) -> MixServer:
+    """The mix server of --id with the private key of --key (Refused on a wrong passphrase)."""
+    path = Path(args.key)
+    data = read_private_file(path)
+    passphrase = read_passphrase(args, path, new=False)
+    try:
+        key = ECC.import_key(data, passphrase=passphrase)
+    except (ValueError, TypeError, IndexError):
+        raise Refused(f"{path}: not a mix server key, or a wrong passphrase") from None
+    try:
+        return MixServer(args.id, key)
+    except InvalidParameters as exc:
+        raise Refused(f"{path}: {exc}") from None
+
+
+def cmd_stage(args: argparse.Namespace) -> int:
+    """Mix server: check the record's mix input and existing stages, run and add the next stage."""
+    root = Path(args.record)
+    reader = RecordReader(root)
+    allow_group(reader.group, args)
+    listed = set(reader.index_paths())
+    for needed in (MIX_SERVERS_PATH, MIX_INPUT_PATH):
+        if needed not in listed:
+            raise Refused(f"the record has no {needed}: publish the mix servers and the mix input first")
+    if MIX_RESULT_PATH in listed or reader.mix_decryption_files():
+        raise Refused("the record's final list is already being decrypted; no stage can be added")
+    regs = reader.mix_servers()
+    server = _load_server(args)
+    registered = {r.server_id: r for r in regs}
+    if server.server_id not in registered:
+        raise Refused(f"mix server {server.server_id} is not registered in the record's {MIX_SERVERS_PATH}")
+    if registered[server.server_id].public_key != server.registration.public_key:
+        raise Refused(f"mix server {server.server_id}: the key {args.key} is not the registered one")
+    stages = reader.mix_stages()
+    for stage in stages:
+        if stage.server_id == server.server_id:
+            raise Refused(f"mix server {server.server_id} already mixed at stage {stage.position}; each stage "
+                          "needs a distinct server (checklist A25)")
+    _, context, _, _ = record_context(reader)
+    ballots = [ballot for _, ballot in reader.mix_input()]
+    first = mix_input(context, ballots)
+    generators = mix_generators(context, len(first))
+    if stages:
+        try:
+            current = verify_chain(context, regs, generators, first, stages, min_servers=1)
+        except PilwuError as exc:
+            raise Refused(f"the record's mix chain does not verify: {exc}") from None
+    else:
+        current = first
+    position = len(stages) + 1
+    stage = run_stage(context, server, position, generators, current)
+    writer = reopen_record(root)
+    writer.write_mix_stage(stage)
+    fingerprint_hex = writer.finish()
+    _say(f"stage {position} by mix server {server.server_id} added to {root}; fingerprint {fingerprint_hex}")
+    return EXIT_OK
+
+
+# ====================================================================== parser ======
+def _passphrase_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--passphrase-file", metavar="PATH",
+                   help="read the passphrase from the first line of PATH (else $PILWU_PASSPHRASE, else a prompt)")
+
+
+def register(sub: argparse._SubParsersAction[_P]) -> None:
+    """Add ``pilwu mix`` and its steps to the ``pilwu`` parser's subcommands."""
+    mix = sub.add_parser(
+        "mix", help="one mix server's stage of the mix-net, on its own machine",
+        description="A mix server's key (keygen) and its stage of the mix-net (stage): each server reads the "
+                    "previous stage from the record and adds its own.")
+    steps = mix.add_subparsers(dest="step", required=True, metavar="STEP")
+
+    p = steps.add_parser("keygen", help="create a mix server's signing key and public registration")
+    p.add_argument("--id", required=True, help="this mix server's id")
+    p.add_argument("--key", required=True, metavar="KEYFILE", help="the private key file to create (mode 0600)")
+    p.add_argument("--registration", required=True, metavar="REG.json", help="the public registration to write")
+    p.add_argument("--force", action="store_true", help="replace existing files (a new key)")
+    _passphrase_option(p)
+    p.set_defaults(func=_command("keygen", cmd_keygen))
+
+    p = steps.add_parser("stage", help="check the record's mix chain, run and add the next stage")
+    p.add_argument("record", metavar="RECORD_DIR")
+    p.add_argument("--id", required=True, help="this mix server's id (as registered)")
+    p.add_argument("--key", required=True, metavar="KEYFILE", help="this server's key from 'pilwu mix keygen'")
+    p.add_argument("--insecure-test-group", action="store_true",
+                   help="accept a test-only group (never for a real election)")
+    _passphrase_option(p)
+    p.set_defaults(func=_command("stage", cmd_stage))
+
+
+__all__ = ["register"]
