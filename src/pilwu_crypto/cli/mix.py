@@ -33,19 +33,15 @@ from typing import TypeVar
 
 from Crypto.PublicKey import ECC
 
-from pilwu_crypto.cli import render
-from pilwu_crypto.cli.trustee import Misuse, Refused, allow_group, read_passphrase, record_context
+from pilwu_crypto.cli.steps import EXIT_OK, Misuse, Refused, say, step_command
+from pilwu_crypto.cli.trustee import allow_group, read_passphrase, record_context
 from pilwu_crypto.election.mixnet import MixServer, mix_generators, mix_input, run_stage, verify_chain
-from pilwu_crypto.errors import InvalidParameters, PilwuError, RecordUnreadable
+from pilwu_crypto.errors import InvalidParameters, PilwuError
 from pilwu_crypto.record.codec import dumps_canonical
 from pilwu_crypto.record.io import RecordReader, atomic_write, reopen_record
 from pilwu_crypto.record.layout import MIX_INPUT_PATH, MIX_RESULT_PATH, MIX_SERVERS_PATH
 from pilwu_crypto.record.messages import read_private_file, write_private_file
 from pilwu_crypto.record.mixcodec import mix_servers_to_json
-
-EXIT_OK = 0
-EXIT_REFUSED = 1
-EXIT_USAGE = 2
 
 KEY_PROTECTION = "scryptAndAES256-CBC"
 """PKCS#8 protection of a mix server's private key file (scrypt, then AES-256-CBC)."""
@@ -54,29 +50,9 @@ _P = TypeVar("_P", bound=argparse.ArgumentParser)
 
 
 def _command(step: str, func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Run one step, turning every expected failure into one line and an exit code."""
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return func(args)
-        except Misuse as exc:
-            return _error(step, str(exc), EXIT_USAGE)
-        except RecordUnreadable as exc:
-            return _error(step, f"cannot read: {exc}", EXIT_USAGE)
-        except (Refused, PilwuError) as exc:
-            return _error(step, str(exc), EXIT_REFUSED)
-
-    return run
+    return step_command("mix", step, func)
 
 
-def _error(step: str, message: str, code: int) -> int:
-    line = " ".join(message.split())
-    render.err.print(f"pilwu mix {step}: {line}", markup=False, highlight=False)
-    return code
-
-
-def _say(text: str) -> None:
-    render.out.print(text, markup=False, highlight=False)
 
 
 # ====================================================================== keygen ======
@@ -97,7 +73,7 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     reg = server.registration
     target = reg_path.resolve()  # a one-server mixnet/servers.json document, written atomically
     atomic_write(target.parent, target.name, dumps_canonical(mix_servers_to_json([reg])))
-    _say(f"mix server {reg.server_id}: key written to {key_path} (mode 0600); registration {reg_path} "
+    say(f"mix server {reg.server_id}: key written to {key_path} (mode 0600); registration {reg_path} "
          f"(public key {reg.public_key.hex()}) goes into the record's {MIX_SERVERS_PATH}")
     return EXIT_OK
 
@@ -157,7 +133,7 @@ def cmd_stage(args: argparse.Namespace) -> int:
     writer = reopen_record(root)
     writer.write_mix_stage(stage)
     fingerprint_hex = writer.finish()
-    _say(f"stage {position} by mix server {server.server_id} added to {root}; fingerprint {fingerprint_hex}")
+    say(f"stage {position} by mix server {server.server_id} added to {root}; fingerprint {fingerprint_hex}")
     return EXIT_OK
 
 

@@ -48,13 +48,14 @@ from typing import TypeVar
 from pilwu_crypto.algebra.group import Element, Group
 from pilwu_crypto.algebra.groups import DEFAULT_GROUP, get_group, group_names
 from pilwu_crypto.cli import render
+from pilwu_crypto.cli.steps import EXIT_OK, Misuse, Refused, say, step_command
 from pilwu_crypto.election.ballot import EncryptedBallot
 from pilwu_crypto.election.context import ElectionContext, base_hash, election_hash
 from pilwu_crypto.election.decryption import decrypt_tally, trustee_decrypt
 from pilwu_crypto.election.manifest import Manifest
 from pilwu_crypto.election.simulation import kuwu_manifest
 from pilwu_crypto.elgamal import PublicKey
-from pilwu_crypto.errors import InvalidParameters, PilwuError, RecordUnreadable, SealedStateError
+from pilwu_crypto.errors import InvalidParameters, PilwuError, SealedStateError
 from pilwu_crypto.record.codec import PublishedContext
 from pilwu_crypto.record.io import RecordReader, reopen_record
 from pilwu_crypto.record.layout import RESULT_PATH
@@ -108,10 +109,6 @@ from pilwu_crypto.threshold.dkg import (
 from pilwu_crypto.threshold.sealing import DEFAULT_SCRYPT_LOG2_N, MAX_SCRYPT_LOG2_N, MIN_SCRYPT_LOG2_N, seal, unseal
 from pilwu_crypto.verify.checks import verify_record
 
-EXIT_OK = 0
-EXIT_REFUSED = 1
-EXIT_USAGE = 2
-
 ENV_PASSPHRASE = "PILWU_PASSPHRASE"
 """Environment variable holding the passphrase (for scripts and tests)."""
 ENV_SCRYPT_LOG2N = "PILWU_SCRYPT_LOG2N"
@@ -133,26 +130,17 @@ _S = TypeVar("_S", TrusteeRound1, TrusteeRound2, TrusteeRound3, KeyedTrustee)
 _P = TypeVar("_P", bound=argparse.ArgumentParser)
 
 
-class Refused(Exception):
-    """The step cannot be done: a message is missing or does not check out (exit 1)."""
 
 
-class Misuse(Exception):
-    """The command was misused: bad arguments, wrong order, existing file (exit 2)."""
 
 
 # ====================================================================== output ======
-def _say(text: str = "") -> None:
-    """One line on stdout, printed literally (paths and ids are never rich markup)."""
-    render.out.print(text, markup=False, highlight=False)
 
 
 def _warn(text: str) -> None:
     render.err.print(f"pilwu: warning: {text}", markup=False, highlight=False)
 
 
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
 
 
 def fingerprint(element: Element) -> str:
@@ -163,24 +151,7 @@ def fingerprint(element: Element) -> str:
 
 
 def _command(step: str, func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Run one step, turning every expected failure into one line and an exit code."""
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return func(args)
-        except Misuse as exc:
-            return _error(step, str(exc), EXIT_USAGE)
-        except RecordUnreadable as exc:
-            return _error(step, f"cannot read: {exc}", EXIT_USAGE)
-        except (Refused, PilwuError) as exc:
-            return _error(step, str(exc), EXIT_REFUSED)
-
-    return run
-
-
-def _error(step: str, message: str, code: int) -> int:
-    render.err.print(f"pilwu trustee {step}: {_one_line(message)}", markup=False, highlight=False)
-    return code
+    return step_command("trustee", step, func)
 
 
 # ====================================================================== policy ======
@@ -351,22 +322,22 @@ def cmd_setup(args: argparse.Namespace) -> int:
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise Misuse(f"{out} exists and is not an empty directory; choose a new ceremony directory")
     write_setup(out, CeremonySetup(group, manifest, ceremony))
-    _say(f"Ceremony directory {out} for election {manifest.election_id} ({manifest.name}), group {group.name}")
+    say(f"Ceremony directory {out} for election {manifest.election_id} ({manifest.name}), group {group.name}")
     _print_manifest(manifest)
-    _say(f"trustees: {', '.join(f'{t} (#{i})' for i, t in enumerate(ids, start=1))}; "
+    say(f"trustees: {', '.join(f'{t} (#{i})' for i, t in enumerate(ids, start=1))}; "
          f"threshold {args.threshold} of {len(ids)}")
-    _say(f"H_B = {ceremony.base_hash.hex()}")
-    _say("Announce H_B to the trustees. Each trustee then runs, on their own laptop:")
-    _say(f"  pilwu trustee init {out} --id ID --state ID.state")
+    say(f"H_B = {ceremony.base_hash.hex()}")
+    say("Announce H_B to the trustees. Each trustee then runs, on their own laptop:")
+    say(f"  pilwu trustee init {out} --id ID --state ID.state")
     return EXIT_OK
 
 
 def _print_manifest(manifest: Manifest) -> None:
     for contest in manifest.contests:
-        _say(f"contest {contest.contest_id} ({contest.name}): vote for up to {contest.selection_limit}, "
+        say(f"contest {contest.contest_id} ({contest.name}): vote for up to {contest.selection_limit}, "
              f"at most {contest.option_limit} per option")
         for option in contest.options:
-            _say(f"  {option.option_id}: {option.name}")
+            say(f"  {option.option_id}: {option.name}")
 
 
 # ====================================================================== ceremony ====
@@ -392,13 +363,13 @@ def cmd_init(args: argparse.Namespace) -> int:
     blob = seal(trustee.export_secret_state(), passphrase, scrypt_log2_n=cost)
     write_private_file(state_path, blob, overwrite=args.force)
     rel = write_digest(root, trustee.digest_message())
-    _say(f"trustee {tid} (#{trustee.index}) of election {setup.manifest.election_id}, group {setup.group.name}, "
+    say(f"trustee {tid} (#{trustee.index}) of election {setup.manifest.election_id}, group {setup.group.name}, "
          f"threshold {ceremony.threshold} of {ceremony.n}")
     _print_manifest(setup.manifest)
-    _say(f"H_B = {ceremony.base_hash.hex()}  (compare it with the one the election authority announced)")
-    _say(f"secret state sealed in {state_path} (mode 0600, scrypt N = 2^{cost}); keep it and its passphrase safe")
-    _say(f"published {root / rel}")
-    _say(f"Next, once every trustee's round1/<id>.json is in {root}: pilwu trustee reveal {root} --state {state_path}")
+    say(f"H_B = {ceremony.base_hash.hex()}  (compare it with the one the election authority announced)")
+    say(f"secret state sealed in {state_path} (mode 0600, scrypt N = 2^{cost}); keep it and its passphrase safe")
+    say(f"published {root / rel}")
+    say(f"Next, once every trustee's round1/<id>.json is in {root}: pilwu trustee reveal {root} --state {state_path}")
     return EXIT_OK
 
 
@@ -414,8 +385,8 @@ def cmd_reveal(args: argparse.Namespace) -> int:
     r2 = r1.receive_digests(digests.found.values())
     rel = write_reveal(root, r2.reveal_message())
     loaded.save(r2)
-    _say(f"trustee {r2.trustee_id}: all {setup.ceremony.n} round-1 digests received; published {root / rel}")
-    _say(f"Next, once every trustee's round2/<id>.json is in {root}: pilwu trustee shares {root} --state {loaded.path}")
+    say(f"trustee {r2.trustee_id}: all {setup.ceremony.n} round-1 digests received; published {root / rel}")
+    say(f"Next, once every trustee's round2/<id>.json is in {root}: pilwu trustee shares {root} --state {loaded.path}")
     return EXIT_OK
 
 
@@ -431,9 +402,9 @@ def cmd_shares(args: argparse.Namespace) -> int:
     r3 = r2.receive_reveals(reveals.found.values())
     written = [write_share(root, s) for s in r3.encrypted_shares()]
     loaded.save(r3)
-    _say(f"trustee {r3.trustee_id}: all {setup.ceremony.n} reveals and their proofs check out; "
+    say(f"trustee {r3.trustee_id}: all {setup.ceremony.n} reveals and their proofs check out; "
          f"published {len(written)} encrypted share(s): {', '.join(written)}")
-    _say(f"Next, once the shares of every other trustee to you are in {root}: "
+    say(f"Next, once the shares of every other trustee to you are in {root}: "
          f"pilwu trustee finish {root} --state {loaded.path}")
     return EXIT_OK
 
@@ -446,7 +417,7 @@ def cmd_finish(args: argparse.Namespace) -> int:
     _same_ceremony(loaded, ceremony, str(root))
     if isinstance(loaded.state, KeyedTrustee):
         keyed = loaded.state
-        _say(f"trustee {keyed.trustee_id}: already finished (acknowledgement written again)")
+        say(f"trustee {keyed.trustee_id}: already finished (acknowledgement written again)")
     else:
         r3 = _expect(loaded, TrusteeRound3, "finish")
         incoming = read_shares_to(root, setup, r3.trustee_id)
@@ -466,11 +437,11 @@ def cmd_finish(args: argparse.Namespace) -> int:
         loaded.save(keyed)
     rel = write_acknowledgement(root, Acknowledgement(keyed.trustee_id, keyed.index, ceremony.base_hash,
                                                       keyed.joint_key, keyed.verification_key))
-    _say(f"trustee {keyed.trustee_id} (#{keyed.index}): every share received checks out; the key share is "
+    say(f"trustee {keyed.trustee_id} (#{keyed.index}): every share received checks out; the key share is "
          f"sealed in {loaded.path}; published {root / rel}")
-    _say(f"verification key K_{keyed.index} fingerprint: {fingerprint(keyed.verification_key)}")
-    _say(f"joint election key K fingerprint:  {fingerprint(keyed.joint_key)}")
-    _say("Compare the joint key fingerprint with the other trustees and with the election authority.")
+    say(f"verification key K_{keyed.index} fingerprint: {fingerprint(keyed.verification_key)}")
+    say(f"joint election key K fingerprint:  {fingerprint(keyed.joint_key)}")
+    say("Compare the joint key fingerprint with the other trustees and with the election authority.")
     return EXIT_OK
 
 
@@ -504,14 +475,14 @@ def cmd_context(args: argparse.Namespace) -> int:
                           "commitments give; the ceremony cannot complete")
     h_e = election_hash(ceremony.base_hash, k, commitments)
     rel = write_context(root, PublishedContext(ceremony.base_hash, h_e, k, vkeys))
-    _say(f"ceremony of election {setup.manifest.election_id}: {ceremony.n} trustees, threshold {ceremony.threshold}; "
+    say(f"ceremony of election {setup.manifest.election_id}: {ceremony.n} trustees, threshold {ceremony.threshold}; "
          "every digest, reveal, proof and acknowledgement checks out; no complaint")
-    _say(f"H_B = {ceremony.base_hash.hex()}")
-    _say(f"H_E = {h_e.hex()}")
-    _say(f"joint election key K fingerprint: {fingerprint(k)}")
+    say(f"H_B = {ceremony.base_hash.hex()}")
+    say(f"H_E = {h_e.hex()}")
+    say(f"joint election key K fingerprint: {fingerprint(k)}")
     for i, tid in enumerate(ceremony.trustee_ids, start=1):
-        _say(f"  K_{i} ({tid}): {fingerprint(vkeys[i])}")
-    _say(f"wrote {root / rel}: the election can start (docs/trustee-guide.md, section 5)")
+        say(f"  K_{i} ({tid}): {fingerprint(vkeys[i])}")
+    say(f"wrote {root / rel}: the election can start (docs/trustee-guide.md, section 5)")
     return EXIT_OK
 
 
@@ -541,23 +512,23 @@ def cmd_status(args: argparse.Namespace) -> int:
     root = Path(args.ceremony)
     setup = read_setup(root)
     ceremony = setup.ceremony
-    _say(f"ceremony {root}: election {setup.manifest.election_id}, group {setup.group.name}, "
+    say(f"ceremony {root}: election {setup.manifest.election_id}, group {setup.group.name}, "
          f"{ceremony.n} trustees, threshold {ceremony.threshold}")
-    _say(f"H_B = {ceremony.base_hash.hex()}")
+    say(f"H_B = {ceremony.base_hash.hex()}")
     round1 = set(read_digests(root, setup).found)
     round2 = set(read_reveals(root, setup).found)
     finished = set(read_acknowledgements(root, setup).found)
     shares = read_all_shares(root, setup).found
     complaints = read_complaints(root, setup)
-    _say(f"{'trustee':<20} {'round1':<7} {'round2':<7} {'round3':<9} finished")
+    say(f"{'trustee':<20} {'round1':<7} {'round2':<7} {'round3':<9} finished")
     for tid in ceremony.trustee_ids:
         sent = sum(1 for other in ceremony.trustee_ids if other != tid and f"{tid}/{other}" in shares)
         marks = ["yes" if tid in done else "-" for done in (round1, round2, finished)]
-        _say(f"{tid:<20} {marks[0]:<7} {marks[1]:<7} {f'{sent}/{ceremony.n - 1}':<9} {marks[2]}")
+        say(f"{tid:<20} {marks[0]:<7} {marks[1]:<7} {f'{sent}/{ceremony.n - 1}':<9} {marks[2]}")
     for c in complaints:
-        _say(f"complaint by {c.complainer_id} against {c.accused_id}: the ceremony cannot complete")
+        say(f"complaint by {c.complainer_id} against {c.accused_id}: the ceremony cannot complete")
     context = read_context(root, setup)
-    _say(f"{CONTEXT_FILE}: " + ("written, the election can start" if context is not None else "not yet"))
+    say(f"{CONTEXT_FILE}: " + ("written, the election can start" if context is not None else "not yet"))
     return EXIT_OK
 
 
@@ -624,10 +595,10 @@ def cmd_decrypt(args: argparse.Namespace) -> int:
             raise Refused(f"trustee {keyed.trustee_id} refuses to decrypt: the record does not verify up to its "
                           f"tally: check {check.number} ({check.name}): {reason}")
     write_tally_share_file(out, share, overwrite=args.force)
-    _say(f"trustee {keyed.trustee_id} (#{keyed.index}): the tally of {tally.ballot_count} cast ballots was "
+    say(f"trustee {keyed.trustee_id} (#{keyed.index}): the tally of {tally.ballot_count} cast ballots was "
          f"recomputed from the record and matches; the record verifies up to its tally")
-    _say(f"record {root}, fingerprint {reader.fingerprint}")
-    _say(f"wrote {len(share.partials)} partial decryptions with proofs to {out}; give this file to the "
+    say(f"record {root}, fingerprint {reader.fingerprint}")
+    say(f"wrote {len(share.partials)} partial decryptions with proofs to {out}; give this file to the "
          "election authority")
     return EXIT_OK
 
@@ -658,12 +629,12 @@ def cmd_combine(args: argparse.Namespace) -> int:
     writer.write_result(result, absent)
     fingerprint_hex = writer.finish()
     names = {(c.contest_id, o.option_id): o.name for c in context.manifest.contests for o in c.options}
-    _say(f"the tally of {result.ballot_count} ballots decrypted with the shares of "
+    say(f"the tally of {result.ballot_count} ballots decrypted with the shares of "
          f"{', '.join(ceremony.id_of(i) for i in result.used_trustees)}"
          + (f" ({', '.join(absent)} absent)" if absent else ""))
     for r in result.results:
-        _say(f"  {r.contest_id} / {names[(r.contest_id, r.option_id)]} ({r.option_id}): {r.count}")
-    _say(f"record {root} completed; fingerprint {fingerprint_hex} (publish it). Check it with: pilwu verify {root}")
+        say(f"  {r.contest_id} / {names[(r.contest_id, r.option_id)]} ({r.option_id}): {r.count}")
+    say(f"record {root} completed; fingerprint {fingerprint_hex} (publish it). Check it with: pilwu verify {root}")
     return EXIT_OK
 
 

@@ -1,0 +1,54 @@
+"""Plumbing shared by the multi-step command groups (``pilwu trustee …``, ``pilwu mix …``):
+the two refusal kinds, one-line error output and literal printing."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from pilwu_crypto.cli import render
+from pilwu_crypto.errors import PilwuError, RecordUnreadable
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+
+
+class Refused(Exception):
+    """The step cannot be done: a message is missing or does not check out (exit 1)."""
+
+
+class Misuse(Exception):
+    """The command was misused: bad arguments, wrong order, existing file (exit 2)."""
+
+
+def say(text: str = "") -> None:
+    """One line on stdout, printed literally (paths and ids are never rich markup)."""
+    render.out.print(text, markup=False, highlight=False)
+
+
+def one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def step_command(group: str, step: str,
+                 func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Run ``pilwu <group> <step>``, turning every expected failure into one line and an
+    exit code: 2 for misuse or an unreadable record, 1 for a refusal or a failed check."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        except Misuse as exc:
+            return _error(group, step, str(exc), EXIT_USAGE)
+        except RecordUnreadable as exc:
+            return _error(group, step, f"cannot read: {exc}", EXIT_USAGE)
+        except (Refused, PilwuError) as exc:
+            return _error(group, step, str(exc), EXIT_REFUSED)
+
+    return run
+
+
+def _error(group: str, step: str, message: str, code: int) -> int:
+    render.err.print(f"pilwu {group} {step}: {one_line(message)}", markup=False, highlight=False)
+    return code
