@@ -35,13 +35,14 @@ from Crypto.PublicKey import ECC
 
 from pilwu_crypto.cli.steps import EXIT_OK, Misuse, Refused, say, step_command
 from pilwu_crypto.cli.trustee import allow_group, read_passphrase, record_context
-from pilwu_crypto.election.mixnet import MixServer, mix_generators, mix_input, run_stage, verify_chain
+from pilwu_crypto.election.mixnet import MixServer, mix_generators, run_stage, verify_chain
 from pilwu_crypto.errors import InvalidParameters, PilwuError
 from pilwu_crypto.record.codec import dumps_canonical
 from pilwu_crypto.record.io import RecordReader, atomic_write, reopen_record
 from pilwu_crypto.record.layout import MIX_INPUT_PATH, MIX_RESULT_PATH, MIX_SERVERS_PATH
 from pilwu_crypto.record.messages import read_private_file, write_private_file
 from pilwu_crypto.record.mixcodec import mix_servers_to_json
+from pilwu_crypto.record.mixread import first_mix_input
 
 KEY_PROTECTION = "scryptAndAES256-CBC"
 """PKCS#8 protection of a mix server's private key file (scrypt, then AES-256-CBC)."""
@@ -118,8 +119,7 @@ def cmd_stage(args: argparse.Namespace) -> int:
             raise Refused(f"mix server {server.server_id} already mixed at stage {stage.position}; each stage "
                           "needs a distinct server (checklist A25)")
     _, context, _, _ = record_context(reader)
-    ballots = [ballot for _, ballot in reader.mix_input()]
-    first = mix_input(context, ballots)
+    first = first_mix_input(reader, context)
     generators = mix_generators(context, len(first))
     if stages:
         try:
