@@ -20,16 +20,8 @@ from pathlib import Path
 from Crypto.PublicKey import ECC
 
 from pilwu_crypto.algebra.groups import get_group
-from pilwu_crypto.election.mixnet import (
-    MixServer,
-    decrypt_final_list,
-    encrypt_mix_ballot,
-    mix_generators,
-    mix_input,
-    run_stage,
-    verify_and_decode,
-)
-from pilwu_crypto.election.plaintext import encode_small
+from pilwu_crypto.election.mixballot import cast_mix_input, count_mixed, verify_and_decode_ballots
+from pilwu_crypto.election.mixnet import MixServer, decrypt_final_list, mix_generators, run_stage
 from pilwu_crypto.election.simulation import cast_ids_in_record_order, kuwu_manifest, simulate_election
 from pilwu_crypto.record.io import RecordReader, reopen_record, write_simulated_election
 from pilwu_crypto.record.mixcodec import PublishedMixResult, mix_servers_from_json
@@ -78,13 +70,10 @@ def test_mix_servers_stage_by_stage(tmp_path: Path) -> None:
     root = tmp_path / "record"
     write_simulated_election(sim, root)
     ctx = sim.context
-    bound = 2
-    vectors = [(i % (bound + 1), (i + 1) % (bound + 1)) for i, _ in enumerate(cast_ids_in_record_order(sim))]
-    ballots = [encrypt_mix_ballot(ctx, bid, [encode_small(group, v) for v in vec])[0]
-               for bid, vec in zip(cast_ids_in_record_order(sim), vectors, strict=True)]
+    by_id = {b.ballot_id: b for b in sim.cast}
+    first = cast_mix_input(ctx, [by_id[bid] for bid in cast_ids_in_record_order(sim)])
     writer = reopen_record(root)
     writer.write_mix_servers(regs)
-    writer.write_mix_input(ballots)
     writer.finish()
     bad_root = tmp_path / "bad-record"
     shutil.copytree(root, bad_root)
@@ -105,12 +94,12 @@ def test_mix_servers_stage_by_stage(tmp_path: Path) -> None:
     final = list(RecordReader(root).mix_stages()[-1].outputs)
     present = [t for t in sim.ceremony.trustees if t.trustee_id not in sim.absent]
     shares = [decrypt_final_list(ctx, t, final) for t in present]
-    plaintexts = tuple(verify_and_decode(ctx, final, shares, sim.verification_keys, encoding="small", bound=bound))
-    assert sorted(plaintexts) == sorted(vectors)
+    mixed = tuple(verify_and_decode_ballots(ctx, final, shares, sim.verification_keys))
+    assert count_mixed(ctx.manifest, mixed)[0] == sim.expected  # the stages carried the cast choices
     writer = reopen_record(root)
     for share in shares:
         writer.write_mix_decryption(share)
-    writer.write_mix_result(PublishedMixResult("small", bound, plaintexts))
+    writer.write_mix_result(PublishedMixResult(mixed))
     writer.finish()
     res = pilwu("verify", str(root), TEST, "--quiet")
     assert res.returncode == 0, (res.stdout, res.stderr)
@@ -119,7 +108,7 @@ def test_mix_servers_stage_by_stage(tmp_path: Path) -> None:
 
     # a first stage whose signature does not verify: the next server refuses, naming it
     ecc_key = ECC.import_key(keys["mix-a"].read_bytes(), passphrase=ENV["PILWU_PASSPHRASE"])
-    good = run_stage(ctx, MixServer("mix-a", ecc_key), 1, mix_generators(ctx, len(ballots)), mix_input(ctx, ballots))
+    good = run_stage(ctx, MixServer("mix-a", ecc_key), 1, mix_generators(ctx, len(first)), first)
     bad = dataclasses.replace(good, signature=bytes([good.signature[0] ^ 1]) + good.signature[1:])
     writer = reopen_record(bad_root)
     writer.write_mix_stage(bad)

@@ -440,6 +440,7 @@ def test_canonical_bytes_follow_the_documented_layout(two: Env) -> None:
             assert g.decode_element(take(g.element_size)) == o.ciphertext.beta
             proof(o.proof)
         proof(c.sum_proof)
+        assert u32() == 0  # no write-in in these contests
     assert pos == len(data)
     assert not data.startswith(b"{")  # binary, never JSON (A21)
 

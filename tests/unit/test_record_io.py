@@ -752,6 +752,14 @@ def test_a20_record_recomputed_from_the_format_spec_alone(record: Path) -> None:
                     canon += [sstr(o["option_id"]), bytes.fromhex(o["ciphertext"]["alpha"]),
                               bytes.fromhex(o["ciphertext"]["beta"]), proof_bytes(o["proof"])]
                 canon.append(proof_bytes(c["sum_proof"]))
+                wi = c.get("write_in")
+                if wi is None:
+                    canon.append(s.u32(0))
+                else:
+                    canon.append(s.u32(len(wi["ciphertexts"])))
+                    canon += [bytes.fromhex(ct[k]) for ct in wi["ciphertexts"] for k in ("alpha", "beta")]
+                    canon += [bytes.fromhex(x) for pair in zip(wi["proof"]["commitments"],
+                                                               wi["proof"]["responses"], strict=True) for x in pair]
             digest = s.tagged(b"PILWU-V1-ballot-digest", [b"".join(canon)])
             assert b["previous_code"] == code.hex()
             code = s.tagged(b"PILWU-V1-confirmation-code", [h_e, device.encode(), code, digest])

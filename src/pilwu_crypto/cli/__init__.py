@@ -80,7 +80,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())) and not args.force:
         raise UsageError(f"{out_dir} exists and is not empty; use --force to overwrite it")
     rng = random.Random(args.seed)
-    manifest = kuwu_manifest(DEMO_CANDIDATES[: args.candidates])
+    manifest = kuwu_manifest(DEMO_CANDIDATES[: args.candidates], write_in_elements=1 if args.write_ins else 0)
     render.out.print(f"[bold]pilwu demo[/]: {manifest.name}, group {group.name}, {args.voters} voters "
                      f"(+{args.challenged} challenged), {args.devices} devices, {args.trustees} trustees "
                      f"(threshold {args.threshold}, {args.absent} absent at decryption)")
@@ -94,14 +94,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     render.out.print(f"election held and recorded in {t1 - t0:.1f} s: {out_dir}  (fingerprint {fingerprint})")
     mix = None
     if args.mix:
-        kind = "write-in names" if args.write_ins else "option indices"
+        kind = "choices and write-in names" if args.write_ins else "choices"
         t_mix = time.perf_counter()
         with render.progress_bars(not args.quiet) as progress:
-            mix = simulate_mixing(sim, mix_servers=mix_servers, write_ins=args.write_ins, rng=rng,
-                                  progress=progress)
+            mix = simulate_mixing(sim, mix_servers=mix_servers, progress=progress)
         fingerprint = write_simulated_mix(sim, mix, out_dir)
-        render.out.print(f"{len(mix.ballots)} ballots ({kind}) mixed by {mix_servers} mix servers and decrypted "
-                         f"in {time.perf_counter() - t_mix:.1f} s; record extended (fingerprint {fingerprint})")
+        render.out.print(f"{len(mix.ballots)} cast ballots ({kind}) mixed by {mix_servers} mix servers and "
+                         f"decrypted in {time.perf_counter() - t_mix:.1f} s; record extended "
+                         f"(fingerprint {fingerprint})")
     t2 = time.perf_counter()
     with render.progress_bars(not args.quiet) as progress:
         report = verify_record(out_dir, progress=progress, allow_test_group=args.insecure_test_group)
@@ -113,9 +113,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if verified != expected:
             return _fail("the verified counts differ from the simulated votes", EXIT_INVALID)
         render.out.print("The verified counts equal the votes the simulated voters cast.")
-        if mix is not None and mix.encoding == "text":
-            render.out.print(render.write_ins_table([p for p in mix.plaintexts if isinstance(p, str)]))
-        elif mix is not None:
+        if mix is not None:
             names = {(c.contest_id, o.option_id): o.name for c in manifest.contests for o in c.options}
             mixed = mix.counts(manifest)
             render.out.print(render.mixed_counts_table([(cid, oid, names[(cid, oid)], k)
@@ -123,6 +121,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
             if mixed != verified:
                 return _fail("the mixed counts differ from the homomorphic tally", EXIT_INVALID)
             render.out.print("The mixed counts equal the homomorphic tally.")
+            if args.write_ins:
+                written = mix.write_in_counts(manifest)
+                render.out.print(render.write_ins_table([name for per in written.values()
+                                                         for name, k in per.items() for _ in range(k)]))
+                expected_names: dict[str, dict[str, int]] = {c.contest_id: {} for c in manifest.contests}
+                for per_ballot in sim.write_ins.values():
+                    for cid, name in per_ballot.items():
+                        expected_names[cid][name] = expected_names[cid].get(name, 0) + 1
+                if written != expected_names:
+                    return _fail("the mixed write-in names differ from those the voters wrote", EXIT_INVALID)
+                render.out.print("The mixed write-in names are exactly those the voters wrote.")
         if sim.cast:
             code = sim.cast[0].confirmation_code.hex()[:16]
             render.out.print(f"A voter checks their ballot with: pilwu check-ballot {out_dir} {code}")
@@ -235,7 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--mix-servers", type=int, default=None, metavar="K",
                       help="mix servers with --mix (default 3, 2 to 10)")
     demo.add_argument("--write-ins", action="store_true",
-                      help="with --mix: the voters write in names instead of choosing (P-256, P-384, P-521)")
+                      help="with --mix: the contest takes write-in names, counted through the mix-net "
+                           "(P-256, P-384, P-521)")
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
     demo.set_defaults(func=cmd_demo)
 

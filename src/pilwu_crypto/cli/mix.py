@@ -7,19 +7,20 @@ server     ``keygen``                  an Ed25519 signing key (PKCS#8 PEM encryp
                                        the passphrase, mode 0600) and its public
                                        registration JSON (``server_id``, ``public_key``:
                                        one entry of the record's mixnet/servers.json)
-server     ``stage``                   checks the record's mix input and every existing
-                                       stage, runs the next stage and adds it to the
-                                       record (index.json rewritten last)
+server     ``stage``                   recomputes the first input from the record's cast
+                                       ballots, checks every existing stage, runs the next
+                                       stage and adds it (index.json rewritten last)
 =========  ==========================  =================================================
 
-The record must already hold mixnet/servers.json (listing this server) and
-mixnet/input.jsonl; each server reads the previous stage from it and writes its own.
+The record must already hold mixnet/servers.json (listing this server); the first
+input is the cast ballots' mix vectors (election/mixballot.py), each later server reads
+the previous stage's output and writes its own.
 The passphrase comes, as for ``pilwu trustee``, from ``--passphrase-file PATH``, else
 PILWU_PASSPHRASE, else a prompt (twice for a new key) — never from an argument.
 
 Exit codes as for every ``pilwu`` command: 0 done; 1 refused (a server that is not
 registered or already mixed (checklist A25), a key that does not match its
-registration, a wrong passphrase, an existing stage or mix input that does not verify,
+registration, a wrong passphrase, an existing stage that does not verify, a manifest that cannot be mixed,
 a record already decrypted); 2 misuse (bad arguments, a file that exists, a record that
 cannot be read at all).  Every error is one line on stderr; no secret is ever printed.
 """
@@ -39,7 +40,7 @@ from pilwu_crypto.election.mixnet import MixServer, mix_generators, run_stage, v
 from pilwu_crypto.errors import InvalidParameters, PilwuError
 from pilwu_crypto.record.codec import dumps_canonical
 from pilwu_crypto.record.io import RecordReader, atomic_write, reopen_record
-from pilwu_crypto.record.layout import MIX_INPUT_PATH, MIX_RESULT_PATH, MIX_SERVERS_PATH
+from pilwu_crypto.record.layout import MIX_RESULT_PATH, MIX_SERVERS_PATH
 from pilwu_crypto.record.messages import read_private_file, write_private_file
 from pilwu_crypto.record.mixcodec import mix_servers_to_json
 from pilwu_crypto.record.mixread import first_mix_input
@@ -96,14 +97,13 @@ def _load_server(args: argparse.Namespace) -> MixServer:
 
 
 def cmd_stage(args: argparse.Namespace) -> int:
-    """Mix server: check the record's mix input and existing stages, run and add the next stage."""
+    """Mix server: recompute the first input, check the existing stages, run and add the next stage."""
     root = Path(args.record)
     reader = RecordReader(root)
     allow_group(reader.group, args)
     listed = set(reader.index_paths())
-    for needed in (MIX_SERVERS_PATH, MIX_INPUT_PATH):
-        if needed not in listed:
-            raise Refused(f"the record has no {needed}: publish the mix servers and the mix input first")
+    if MIX_SERVERS_PATH not in listed:
+        raise Refused(f"the record has no {MIX_SERVERS_PATH}: publish the mix servers first")
     if MIX_RESULT_PATH in listed or reader.mix_decryption_files():
         raise Refused("the record's final list is already being decrypted; no stage can be added")
     regs = reader.mix_servers()

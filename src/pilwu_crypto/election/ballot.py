@@ -12,6 +12,9 @@ hashed into every challenge (checklist A14).  Every proof's transcript is
     text "option" (option id), or text "position" = "contest-sum"
 
 so a proof copied into another ballot, device or position does not verify (A10).
+A contest with write-ins (manifest ``write_in_elements`` W > 0) also carries W
+ciphertexts of the voter's write-in name (empty when none) with a proof of knowledge of
+their nonces at position "write-in" (election/writein.py).
 
 The ballot then takes its place in its device's confirmation-code chain
 (:mod:`pilwu_crypto.election.device`): its code is H(H_E, device, previous code, digest
@@ -30,7 +33,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pilwu_crypto import elgamal
 from pilwu_crypto.algebra.domains import (
@@ -55,6 +58,13 @@ from pilwu_crypto.election.device import (
     verify_device_signature,
 )
 from pilwu_crypto.election.manifest import Contest, Manifest, check_id
+from pilwu_crypto.election.writein import (
+    WRITE_IN_POSITION,
+    EncryptedWriteIn,
+    check_revealed_write_in,
+    encrypt_write_in,
+    verify_write_in,
+)
 from pilwu_crypto.elgamal import Ciphertext
 from pilwu_crypto.errors import InvalidBallot, InvalidManifest, InvalidProof, PilwuError
 from pilwu_crypto.proofs.range import RangeProof, prove_range, verify_range
@@ -82,10 +92,12 @@ def _str(value: str) -> bytes:
 
 @dataclass(frozen=True)
 class PlaintextBallot:
-    """What the voter chose: contest id -> option id -> votes (options not mentioned: 0)."""
+    """What the voter chose: contest id -> option id -> votes (options not mentioned: 0),
+    and contest id -> write-in name for contests that take one (not mentioned: no name)."""
 
     ballot_id: str
     selections: Mapping[str, Mapping[str, int]]
+    write_ins: Mapping[str, str] = field(default_factory=dict)
 
 
 def validate_plaintext(manifest: Manifest, plaintext: PlaintextBallot) -> tuple[tuple[int, ...], ...]:
@@ -107,6 +119,15 @@ def validate_plaintext(manifest: Manifest, plaintext: PlaintextBallot) -> tuple[
         if not isinstance(chosen, Mapping):
             raise InvalidBallot(f"ballot {bid}, contest {contest.contest_id}: selections must map option ids")
         out.append(_contest_values(bid, contest, chosen))
+    if not isinstance(plaintext.write_ins, Mapping):
+        raise InvalidBallot(f"ballot {bid}: write-ins must map contest ids to names")
+    for cid, name in plaintext.write_ins.items():
+        if cid not in known:
+            raise InvalidBallot(f"ballot {bid}: write-in for unknown contest {cid!r}")
+        if manifest.contest(cid).write_in_elements == 0:
+            raise InvalidBallot(f"ballot {bid}, contest {cid}: the contest takes no write-ins")
+        if not isinstance(name, str):
+            raise InvalidBallot(f"ballot {bid}, contest {cid}: write-in {name!r} is not text")
     return tuple(out)
 
 
@@ -158,12 +179,16 @@ class EncryptedContest:
     options: tuple[EncryptedOption, ...]
     sum_proof: RangeProof
     """Range proof 0..selection_limit for the product of the options' ciphertexts."""
+    write_in: EncryptedWriteIn | None = None
+    """The encrypted write-in name, exactly when the manifest's contest takes one."""
 
     def __post_init__(self) -> None:
         cid = _id(self.contest_id, "contest id")
         options = self.options
         if not isinstance(options, tuple) or not all(isinstance(o, EncryptedOption) for o in options):
             raise InvalidBallot(f"contest {cid}: options must be a tuple of EncryptedOption")
+        if self.write_in is not None and not isinstance(self.write_in, EncryptedWriteIn):
+            raise InvalidBallot(f"contest {cid}: write_in must be an EncryptedWriteIn")
 
     def sum_ciphertext(self) -> Ciphertext:
         """The homomorphic sum of the contest's ciphertexts (what the sum proof is about)."""
@@ -219,6 +244,11 @@ class EncryptedBallot:
                     alpha || beta                  the option's ciphertext
                     proof(option range proof)
                 proof(contest-sum range proof)
+                u32(W)                             write-in elements (0: no write-in)
+                write-in(W)                        only when W > 0
+
+            write-in(W) = alpha_1 || beta_1 || … || alpha_W || beta_W
+                          || a_1 || v_1 || … || a_W || v_W      (nonce proof: element, scalar)
 
             proof(P) = u32(number of branches, L + 1)
                        || for j = 0..L: a_j || b_j || c_j || v_j    (element, element, scalar, scalar)
@@ -255,6 +285,10 @@ def _canonical(ballot_id: str, device_id: str, previous_code: bytes,
             out += [_str(option.option_id), option.ciphertext.alpha.to_bytes(),
                     option.ciphertext.beta.to_bytes(), _proof_bytes(option.proof)]
         out.append(_proof_bytes(contest.sum_proof))
+        if contest.write_in is None:
+            out.append(u32(0))
+        else:
+            out += [u32(len(contest.write_in.ciphertexts)), contest.write_in.canonical_bytes()]
     return b"".join(out)
 
 
@@ -302,6 +336,13 @@ class _BallotTranscripts:
             t.append_text("option", option_id)
         return t
 
+    def write_in(self, contest_id: str) -> Transcript:
+        """The transcript of the contest's write-in nonce proof (position "write-in")."""
+        t = self._base.copy()
+        t.append_text("contest", contest_id)
+        t.append_text("position", WRITE_IN_POSITION)
+        return t
+
 
 def seal_ballot(context: ElectionContext, device: VotingDevice, ballot_id: str,
                 contests: tuple[EncryptedContest, ...], previous_code: bytes) -> EncryptedBallot:
@@ -332,6 +373,8 @@ class BallotSecrets:
     ballot_id: str
     selections: tuple[tuple[int, ...], ...]
     nonces: tuple[tuple[SecretScalar, ...], ...]
+    write_ins: tuple[tuple[str, tuple[SecretScalar, ...]] | None, ...] = ()
+    """Per contest: (name, nonces) of its write-in, None for a contest without write-ins."""
 
     def __repr__(self) -> str:
         return f"BallotSecrets({self.ballot_id!r}, selections=<redacted>, nonces=<redacted>)"
@@ -360,6 +403,7 @@ def encrypt_ballot(context: ElectionContext, device: VotingDevice, plaintext: Pl
     transcripts = _BallotTranscripts(context, bid, did)
     contests: list[EncryptedContest] = []
     all_nonces: list[tuple[SecretScalar, ...]] = []
+    write_in_secrets: list[tuple[str, tuple[SecretScalar, ...]] | None] = []
     for contest, votes in zip(manifest.contests, values, strict=True):
         cid = contest.contest_id
         options: list[EncryptedOption] = []
@@ -375,10 +419,19 @@ def encrypt_ballot(context: ElectionContext, device: VotingDevice, plaintext: Pl
         total_nonce = SecretScalar(group, sum(n.value for n in nonces) % group.q)
         sum_proof = prove_range(transcripts.at(cid, None), key, total, sum(votes),
                                 total_nonce, contest.selection_limit, constant_time=constant_time)
-        contests.append(EncryptedContest(cid, tuple(options), sum_proof))
+        write_in: EncryptedWriteIn | None = None
+        if contest.write_in_elements:
+            name = plaintext.write_ins.get(cid, "")
+            write_in, wi_nonces = encrypt_write_in(context, transcripts.write_in(cid), name,
+                                                   contest.write_in_elements, f"ballot {bid}, contest {cid}",
+                                                   constant_time=constant_time)
+            write_in_secrets.append((name, wi_nonces))
+        else:
+            write_in_secrets.append(None)
+        contests.append(EncryptedContest(cid, tuple(options), sum_proof, write_in))
         all_nonces.append(tuple(nonces))
     ballot = seal_ballot(context, device, bid, tuple(contests), previous_code)
-    return ballot, BallotSecrets(bid, values, tuple(all_nonces))
+    return ballot, BallotSecrets(bid, values, tuple(all_nonces), tuple(write_in_secrets))
 
 
 # ---- verification --------------------------------------------------------------------------
@@ -401,13 +454,18 @@ def _check_ids(where: str, kind: str, expected: list[str], got: list[str]) -> No
 
 
 def check_structure(manifest: Manifest, ballot: EncryptedBallot) -> None:
-    """Same contests and options as the manifest, same order, nothing missing or extra."""
+    """Same contests and options as the manifest, same order, nothing missing or extra;
+    a write-in of the manifest's width exactly in the contests that take one."""
     bid = ballot.ballot_id
     _check_ids(f"ballot {bid}", "contests", [c.contest_id for c in manifest.contests],
                [c.contest_id for c in ballot.contests])
     for mc, bc in zip(manifest.contests, ballot.contests, strict=True):
         _check_ids(f"ballot {bid}, contest {mc.contest_id}", "options", [o.option_id for o in mc.options],
                    [o.option_id for o in bc.options])
+        got = 0 if bc.write_in is None else len(bc.write_in.ciphertexts)
+        if got != mc.write_in_elements:
+            raise InvalidBallot(f"ballot {bid}, contest {mc.contest_id}: {got} {WRITE_IN_POSITION} ciphertexts, "
+                                f"the manifest says {mc.write_in_elements}")
 
 
 def verify_ballot(context: ElectionContext, registrations: Mapping[str, DeviceRegistration],
@@ -456,6 +514,8 @@ def verify_ballot(context: ElectionContext, registrations: Mapping[str, DeviceRe
                           mc.option_limit, option.proof, where)
         _verify_proof(transcripts.at(cid, None), key, bc.sum_ciphertext(),
                       mc.selection_limit, bc.sum_proof, f"ballot {bid}, contest {cid}, {CONTEST_SUM}")
+        verify_write_in(context, transcripts.write_in(cid), bc.write_in, mc.write_in_elements,
+                        f"ballot {bid}, contest {cid}, {WRITE_IN_POSITION}")
 
 
 def _verify_proof(transcript: Transcript, key: elgamal.PublicKey, ciphertext: Ciphertext, limit: int,
@@ -486,6 +546,10 @@ class RevealedContest:
 
     contest_id: str
     options: tuple[RevealedOption, ...]
+    write_in: str | None = None
+    """The revealed write-in name, for a contest that takes write-ins (None otherwise)."""
+    write_in_nonces: tuple[Scalar, ...] = ()
+    """The nonces of the write-in's ciphertexts, in order."""
 
 
 @dataclass(frozen=True)
@@ -511,11 +575,17 @@ def challenge_ballot(ballot: EncryptedBallot, secrets: BallotSecrets) -> Challen
     shape = [len(c.options) for c in ballot.contests]
     if shape != [len(s) for s in secrets.selections] or shape != [len(n) for n in secrets.nonces]:
         raise InvalidBallot(f"ballot {bid}: secrets do not have the ballot's shape")
+    write_ins = secrets.write_ins or (None,) * len(ballot.contests)
+    if [c.write_in is None for c in ballot.contests] != [w is None for w in write_ins]:
+        raise InvalidBallot(f"ballot {bid}: secrets do not have the ballot's write-ins")
     contests = []
-    for bc, votes, nonces in zip(ballot.contests, secrets.selections, secrets.nonces, strict=True):
+    for bc, votes, nonces, wi in zip(ballot.contests, secrets.selections, secrets.nonces, write_ins, strict=True):
         revealed = tuple(RevealedOption(o.option_id, v, n.public())
                          for o, v, n in zip(bc.options, votes, nonces, strict=True))
-        contests.append(RevealedContest(bc.contest_id, revealed))
+        if wi is None:
+            contests.append(RevealedContest(bc.contest_id, revealed))
+        else:
+            contests.append(RevealedContest(bc.contest_id, revealed, wi[0], tuple(n.public() for n in wi[1])))
     return ChallengedBallot(ballot, tuple(contests))
 
 
@@ -552,6 +622,14 @@ def verify_challenged(context: ElectionContext, registrations: Mapping[str, Devi
         if total > mc.selection_limit:
             raise InvalidBallot(f"challenged ballot {bid}, contest {cid}: revealed {total} votes exceed the "
                                 f"selection limit {mc.selection_limit}")
+        where = f"challenged ballot {bid}, contest {cid}, {WRITE_IN_POSITION}"
+        if bc.write_in is None:
+            if rc.write_in is not None or rc.write_in_nonces:
+                raise InvalidBallot(f"{where}: a revealed write-in, but the ballot has none")
+        elif rc.write_in is None:
+            raise InvalidBallot(f"{where}: the ballot's write-in is not revealed")
+        else:
+            check_revealed_write_in(context, bc.write_in, rc.write_in, rc.write_in_nonces, where)
 
 
 # ---- replay and duplicate detection --------------------------------------------------------
@@ -627,4 +705,10 @@ def _replay_items(ballot: EncryptedBallot) -> list[tuple[str, bytes]]:
             items.append((f"{where} ciphertext alpha", o.ciphertext.alpha.to_bytes()))
             proof_items(where, o.proof)
         proof_items(f"contest {c.contest_id}, {CONTEST_SUM}", c.sum_proof)
+        if c.write_in is not None:
+            where = f"contest {c.contest_id}, {WRITE_IN_POSITION}"
+            for j, ct in enumerate(c.write_in.ciphertexts):
+                items.append((f"{where} ciphertext {j} alpha", ct.alpha.to_bytes()))
+            for j, a in enumerate(c.write_in.proof.commitments):
+                items.append((f"{where} commitment a[{j}]", a.to_bytes()))
     return items

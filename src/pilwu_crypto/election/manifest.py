@@ -3,7 +3,10 @@
 A kuwu election has one contest (the village head) with a few candidates and a
 selection limit of 1; the model is general: an election has contests, a contest has
 options, a selection limit (vote for up to k options) and an option limit (the most
-votes one option may receive from one ballot: 1, or more for cumulative voting).
+votes one option may receive from one ballot: 1, or more for cumulative voting).  A
+contest may also take a *write-in* name, carried on every ballot as
+``write_in_elements`` encrypted group elements (only the elliptic-curve groups can
+carry text, election/plaintext.py) and counted only through the mix-net.
 
 Everything is validated on construction, with errors naming the offending item.  The
 manifest's hash is defined on canonical bytes (docs/record-format.md), never on JSON.
@@ -24,6 +27,10 @@ MAX_NAME_LENGTH = 256
 MAX_OPTIONS = 64
 MAX_CONTESTS = 64
 MAX_LIMIT = 64
+MAX_WRITE_IN_ELEMENTS = 8
+"""Most group elements one write-in name may span (8 x 28 = 224 bytes on P-256)."""
+WRITE_IN_MARKER = b"write-in"
+"""Prefix of a contest's write-in part in the canonical bytes (see Manifest.canonical_bytes)."""
 
 
 def check_id(value: object, what: str) -> str:
@@ -60,6 +67,8 @@ class Contest:
     options: tuple[Option, ...]
     selection_limit: int = 1
     option_limit: int = 1
+    write_in_elements: int = 0
+    """Group elements of the write-in name every ballot carries for this contest (0: none)."""
 
     def __post_init__(self) -> None:
         cid = check_id(self.contest_id, "contest id")
@@ -84,6 +93,9 @@ class Contest:
         if self.selection_limit > len(self.options) * self.option_limit:
             raise InvalidManifest(f"contest {cid}: selection_limit {self.selection_limit} exceeds what "
                                   f"{len(self.options)} options can receive")
+        w = self.write_in_elements
+        if not isinstance(w, int) or isinstance(w, bool) or not 0 <= w <= MAX_WRITE_IN_ELEMENTS:
+            raise InvalidManifest(f"contest {cid}: write_in_elements {w!r} not in [0, {MAX_WRITE_IN_ELEMENTS}]")
 
     def option_index(self, option_id: str) -> int:
         for i, o in enumerate(self.options):
@@ -122,13 +134,21 @@ class Manifest:
         raise InvalidManifest(f"election {self.election_id}: no contest {contest_id!r}")
 
     def canonical_bytes(self) -> bytes:
-        """Length-prefixed encoding of every field, in order (docs/record-format.md)."""
+        """Length-prefixed encoding of every field, in order (docs/record-format.md §4).
+
+        A contest with write-ins adds one part after its options, WRITE_IN_MARKER ||
+        u32(write_in_elements); a contest without adds nothing, so manifests without
+        write-ins keep their hash.  The part contains zero bytes, which no identifier (the
+        next contest's first part) can, so the encoding stays injective.
+        """
         parts: list[bytes] = [text(self.election_id), text(self.name), u32(len(self.contests))]
         for c in self.contests:
             parts += [text(c.contest_id), text(c.name), u32(c.selection_limit), u32(c.option_limit),
                       u32(len(c.options))]
             for o in c.options:
                 parts += [text(o.option_id), text(o.name)]
+            if c.write_in_elements:
+                parts.append(WRITE_IN_MARKER + u32(c.write_in_elements))
         return b"".join(len(p).to_bytes(4, "big") + p for p in parts)
 
     def hash(self) -> bytes:

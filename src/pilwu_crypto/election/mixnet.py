@@ -673,20 +673,30 @@ def decode_verified(context: ElectionContext, final_list: Sequence[CiphertextVec
     return _decode(context, final_list, valid, encoding, bound or 0)
 
 
-def _decode(context: ElectionContext, final_list: Sequence[CiphertextVector],
-            valid: Mapping[int, MixDecryptionShare], encoding: str,
-            small_bound: int) -> list[tuple[int, ...]] | list[str]:
-    """Combine the t smallest valid indices with Lagrange coefficients and decode."""
-    group = context.group
+def combine_final_list(context: ElectionContext, final_list: Sequence[CiphertextVector],
+                       valid: Mapping[int, MixDecryptionShare]) -> list[list[Element]]:
+    """The decrypted elements of every vector: the t smallest valid indices combined with
+    Lagrange coefficients (shares ALREADY verified; NotEnoughShares with fewer than t)."""
+    if len(valid) < context.threshold:
+        raise NotEnoughShares(f"{len(valid)} valid mix decryption shares, {context.threshold} needed")
     chosen = sorted(valid)[: context.threshold]
     flat = [ct for vector in final_list for ct in vector.components]
     partials = {i: [m for row in valid[i].partials for m in row] for i in chosen}
-    elements = tdec.combine_batch(group, flat, partials, context.threshold)
+    elements = tdec.combine_batch(context.group, flat, partials, context.threshold)
     rows: list[list[Element]] = []
     k = 0
     for vector in final_list:
         rows.append(elements[k:k + vector.width])
         k += vector.width
+    return rows
+
+
+def _decode(context: ElectionContext, final_list: Sequence[CiphertextVector],
+            valid: Mapping[int, MixDecryptionShare], encoding: str,
+            small_bound: int) -> list[tuple[int, ...]] | list[str]:
+    """Combine the t smallest valid indices with Lagrange coefficients and decode."""
+    group = context.group
+    rows = combine_final_list(context, final_list, valid)
     if encoding == "text":
         return [decode_write_in(group, row, f"write-in of vector {i}") for i, row in enumerate(rows)]
     return [tuple(decode_small(group, m, small_bound, f"vector {i} component {c}") for c, m in enumerate(row))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 from pilwu_crypto.algebra.group import Element, Group
 from pilwu_crypto.election.ballot import (
@@ -26,19 +25,15 @@ from pilwu_crypto.election.context import ElectionContext, base_hash, election_h
 from pilwu_crypto.election.decryption import TallyResult, TrusteeTallyShare, decrypt_tally, trustee_decrypt
 from pilwu_crypto.election.device import ClosingEntry, DeviceRegistration, VotingDevice, initial_code
 from pilwu_crypto.election.manifest import Contest, Manifest, Option
+from pilwu_crypto.election.mixballot import MixedBallot, cast_mix_input, count_mixed, verify_and_decode_ballots
 from pilwu_crypto.election.mixnet import (
-    MixBallot,
     MixDecryptionShare,
     MixServer,
     MixStage,
     decrypt_final_list,
-    encrypt_mix_ballot,
     mix_generators,
-    mix_input,
     run_stage,
-    verify_and_decode,
 )
-from pilwu_crypto.election.plaintext import encode_small, encode_write_in, require_write_ins
 from pilwu_crypto.election.tally import EncryptedTally, tally_ballots
 from pilwu_crypto.elgamal import PublicKey
 from pilwu_crypto.errors import CeremonyError, InvalidParameters
@@ -60,11 +55,24 @@ def _no_progress(step: str, done: int, total: int) -> None:
     return None
 
 
+WRITE_IN_NAMES: tuple[str, ...] = ("Cikahuripan", "Sukamaju", "Ciwidey", "Kadipaten", "Sindangsari",
+                                   "Karangsari", "Wonosari", "Sukoharjo", "Tegalrejo", "Kedungwuni")
+"""Sundanese and Javanese village names that simulated voters write in."""
+WRITE_IN_OPTION = "write-in"
+"""Option id of the "write in a name" choice of a contest that takes write-ins."""
+
+
 def kuwu_manifest(candidates: Sequence[str], election_id: str = "pilwu-demo",
-                  name: str = "Pemilihan Kuwu (demo)") -> Manifest:
-    """A village-head election: one contest, vote for exactly one candidate."""
+                  name: str = "Pemilihan Kuwu (demo)", *, write_in_elements: int = 0) -> Manifest:
+    """A village-head election: one contest, vote for exactly one candidate.
+
+    With ``write_in_elements`` > 0 the contest also has the option WRITE_IN_OPTION
+    ("Tulis nama sendiri", write in a name), and every ballot carries a write-in name
+    over that many group elements (counted through the mix-net only)."""
     options = tuple(Option(f"candidate-{i + 1}", c) for i, c in enumerate(candidates))
-    return Manifest(election_id, name, (Contest("kuwu", "Kuwu", options, 1, 1),))
+    if write_in_elements:
+        options += (Option(WRITE_IN_OPTION, "Tulis nama sendiri (write-in)"),)
+    return Manifest(election_id, name, (Contest("kuwu", "Kuwu", options, 1, 1, write_in_elements),))
 
 
 @dataclass(frozen=True)
@@ -125,6 +133,8 @@ class SimulatedElection:
     absent: tuple[str, ...] = ()
     choices: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
     """The simulated voters' selections of every cast ballot: ballot id -> contest -> option -> 1."""
+    write_ins: dict[str, dict[str, str]] = field(default_factory=dict)
+    """The names written in on every cast ballot that wrote one: ballot id -> contest -> name."""
 
     @property
     def verification_keys(self) -> dict[int, Element]:
@@ -133,9 +143,13 @@ class SimulatedElection:
 
 def simulate_election(group: Group, manifest: Manifest, *, trustees: int = 3, threshold: int = 2,
                       absent: int = 1, voters: int = 20, challenged: int = 2, devices: int = 2,
-                      rng: random.Random | None = None,
+                      rng: random.Random | None = None, names: Sequence[str] = (),
                       progress: Progress = _no_progress) -> SimulatedElection:
-    """Hold a whole election; voters choose uniformly among options (within limits)."""
+    """Hold a whole election; voters choose uniformly among options (within limits).
+
+    In a contest that takes write-ins, a voter who chose WRITE_IN_OPTION writes a name
+    drawn from ``names`` (WRITE_IN_NAMES when empty); every other voter writes none."""
+    names = tuple(names) or WRITE_IN_NAMES
     if not 0 <= absent <= trustees - threshold:
         raise CeremonyError(f"{absent} absent trustees leave fewer than the threshold {threshold}")
     rng = rng or random.Random()
@@ -157,11 +171,14 @@ def simulate_election(group: Group, manifest: Manifest, *, trustees: int = 3, th
     for i in range(total):
         device = machines[i % devices]
         selections: dict[str, dict[str, int]] = {}
+        written: dict[str, str] = {}
         for c in manifest.contests:
             chosen = rng.sample([o.option_id for o in c.options], min(c.selection_limit, len(c.options)))
             selections[c.contest_id] = {oid: 1 for oid in chosen}
+            if c.write_in_elements and WRITE_IN_OPTION in chosen:
+                written[c.contest_id] = rng.choice(names)
         ballot_id = f"ballot-{i + 1:06d}"
-        ballot, ballot_secrets = encrypt_ballot(context, device, PlaintextBallot(ballot_id, selections),
+        ballot, ballot_secrets = encrypt_ballot(context, device, PlaintextBallot(ballot_id, selections, written),
                                                 codes[device.device_id])
         codes[device.device_id] = ballot.confirmation_code
         counts[device.device_id] += 1
@@ -171,6 +188,8 @@ def simulate_election(group: Group, manifest: Manifest, *, trustees: int = 3, th
         else:
             sim.cast.append(ballot)
             sim.choices[ballot_id] = selections
+            if written:
+                sim.write_ins[ballot_id] = written
             for cid, opts in selections.items():
                 for oid, v in opts.items():
                     sim.expected[(cid, oid)] += v
@@ -189,9 +208,6 @@ def simulate_election(group: Group, manifest: Manifest, *, trustees: int = 3, th
 
 # ---- the mix-net (docs/record-format.md §5.15) ------------------------------------------------
 
-WRITE_IN_NAMES: tuple[str, ...] = ("Cikahuripan", "Sukamaju", "Ciwidey", "Kadipaten", "Sindangsari",
-                                   "Karangsari", "Wonosari", "Sukoharjo", "Tegalrejo", "Kedungwuni")
-"""Sundanese and Javanese village names that simulated voters write in."""
 
 
 @dataclass(frozen=True)
@@ -199,33 +215,19 @@ class SimulatedMix:
     """The public messages of a simulated mix-net run and its decoded result."""
 
     servers: tuple[MixServer, ...]
-    ballots: tuple[MixBallot, ...]
-    """The mix input, one MixBallot per cast ballot in record order."""
     stages: tuple[MixStage, ...]
     shares: tuple[MixDecryptionShare, ...]
     """The present trustees' decryption shares of the final list."""
-    encoding: Literal["small", "text"]
-    bound: int | None
-    """The discrete-log bound for "small" (None for "text")."""
-    plaintexts: tuple[tuple[int, ...] | str, ...]
-    """The decoded final list (one tuple of small integers or one name per vector), in output order."""
+    ballots: tuple[MixedBallot, ...]
+    """The decoded final list, in output order (unlinkable to the cast order)."""
 
     def counts(self, manifest: Manifest) -> dict[tuple[str, str], int]:
-        """Votes per (contest id, option id) counted from option-index plaintexts.
+        """Votes per (contest id, option id), counted from the mixed ballots."""
+        return count_mixed(manifest, self.ballots)[0]
 
-        Component c of every vector is the index of the chosen option of the manifest's
-        contest c; InvalidParameters for write-in plaintexts or an index out of range."""
-        if self.encoding != "small":
-            raise InvalidParameters("only option-index mix results can be counted per option")
-        counts = {(c.contest_id, o.option_id): 0 for c in manifest.contests for o in c.options}
-        for row in self.plaintexts:
-            if isinstance(row, str) or len(row) != len(manifest.contests):
-                raise InvalidParameters(f"mixed plaintext {row!r} does not have one index per contest")
-            for contest, index in zip(manifest.contests, row, strict=True):
-                if not 0 <= index < len(contest.options):
-                    raise InvalidParameters(f"option index {index} out of range for contest {contest.contest_id}")
-                counts[(contest.contest_id, contest.options[index].option_id)] += 1
-        return counts
+    def write_in_counts(self, manifest: Manifest) -> dict[str, dict[str, int]]:
+        """Per contest with write-ins: how often each name was written."""
+        return count_mixed(manifest, self.ballots)[1]
 
 
 def cast_ids_in_record_order(sim: SimulatedElection) -> list[str]:
@@ -234,21 +236,19 @@ def cast_ids_in_record_order(sim: SimulatedElection) -> list[str]:
     return [bid for did in sorted(sim.chain_order) for bid in sim.chain_order[did] if bid in cast]
 
 
-def mix_and_decrypt(sim: SimulatedElection, elements: Sequence[Sequence[Element]], *,
-                    encoding: Literal["small", "text"], bound: int | None, mix_servers: int = 3,
+def simulate_mixing(sim: SimulatedElection, *, mix_servers: int = 3,
                     progress: Progress = _no_progress) -> SimulatedMix:
-    """Encrypt one plaintext vector per cast ballot (``elements[i]`` for the i-th cast ballot
-    in record order), shuffle the list through ``mix_servers`` distinct servers, decrypt
-    the final list with the present trustees and decode it (``encoding``, ``bound`` as
-    :func:`~pilwu_crypto.election.mixnet.verify_and_decode`)."""
+    """Mix the cast ballots of a simulated election through ``mix_servers`` distinct servers,
+    decrypt the final list with the present trustees and decode it.
+
+    The first input is :func:`~pilwu_crypto.election.mixballot.cast_mix_input` of the cast
+    ballots in record order (what the verifier recomputes), so the mixed counts must equal
+    the homomorphic tally."""
     if mix_servers < 1:
         raise InvalidParameters(f"a mix-net needs at least one server, not {mix_servers}")
-    ids = cast_ids_in_record_order(sim)
-    if len(elements) != len(ids):
-        raise InvalidParameters(f"{len(elements)} plaintext vectors for {len(ids)} cast ballots")
     ctx = sim.context
-    ballots = tuple(encrypt_mix_ballot(ctx, bid, list(vector))[0] for bid, vector in zip(ids, elements, strict=True))
-    current = mix_input(ctx, ballots)
+    by_id = {b.ballot_id: b for b in sim.cast}
+    current = cast_mix_input(ctx, [by_id[bid] for bid in cast_ids_in_record_order(sim)])
     generators = mix_generators(ctx, len(current))
     servers = tuple(MixServer.generate(f"mix-{k + 1}") for k in range(mix_servers))
     stages: list[MixStage] = []
@@ -260,51 +260,5 @@ def mix_and_decrypt(sim: SimulatedElection, elements: Sequence[Sequence[Element]
     progress("mixing", mix_servers, mix_servers)
     present = [t for t in sim.ceremony.trustees if t.trustee_id not in sim.absent]
     shares = tuple(decrypt_final_list(ctx, t, current) for t in present)
-    plaintexts: tuple[tuple[int, ...] | str, ...]
-    if encoding == "text":
-        plaintexts = tuple(verify_and_decode(ctx, current, shares, sim.verification_keys, encoding="text"))
-    else:
-        if bound is None:
-            raise InvalidParameters("encoding 'small' needs a discrete-log bound")
-        plaintexts = tuple(verify_and_decode(ctx, current, shares, sim.verification_keys, encoding="small",
-                                             bound=bound))
-    return SimulatedMix(servers, ballots, tuple(stages), shares, encoding, bound, plaintexts)
-
-
-def simulate_mixing(sim: SimulatedElection, *, mix_servers: int = 3, write_ins: bool = False, width: int = 1,
-                    names: Sequence[str] = WRITE_IN_NAMES, rng: random.Random | None = None,
-                    progress: Progress = _no_progress) -> SimulatedMix:
-    """Mix the cast ballots of a simulated election through ``mix_servers`` servers and decrypt them.
-
-    Option-index ballots (``write_ins`` false): each cast ballot's vector holds, per
-    contest, the index of the option its voter chose (one element per contest; every
-    contest must be vote-for-one), bound = the largest contest's option count minus one.
-    Write-ins: each cast ballot carries a name drawn from ``names`` with ``rng``, encoded
-    over ``width`` elements (UnsupportedEncoding on a group without a text encoding,
-    before any work)."""
-    rng = rng or random.Random()
-    ctx = sim.context
-    ids = cast_ids_in_record_order(sim)
-    if write_ins:
-        require_write_ins(ctx.group)
-        if not names:
-            raise InvalidParameters("no write-in names to choose from")
-        vectors = [encode_write_in(ctx.group, rng.choice(list(names)), width) for _ in ids]
-        return mix_and_decrypt(sim, vectors, encoding="text", bound=None, mix_servers=mix_servers,
-                               progress=progress)
-    contests = ctx.manifest.contests
-    for c in contests:
-        if c.selection_limit != 1:
-            raise InvalidParameters(f"contest {c.contest_id}: option-index mixing needs vote-for-one contests")
-    bound = max(len(c.options) for c in contests) - 1
-    small: list[list[Element]] = []
-    for bid in ids:
-        choice = sim.choices[bid]
-        row = []
-        for c in contests:
-            chosen = [i for i, o in enumerate(c.options) if choice.get(c.contest_id, {}).get(o.option_id)]
-            if len(chosen) != 1:
-                raise InvalidParameters(f"ballot {bid}: contest {c.contest_id} needs exactly one choice to mix")
-            row.append(encode_small(ctx.group, chosen[0]))
-        small.append(row)
-    return mix_and_decrypt(sim, small, encoding="small", bound=bound, mix_servers=mix_servers, progress=progress)
+    ballots = tuple(verify_and_decode_ballots(ctx, current, shares, sim.verification_keys))
+    return SimulatedMix(servers, tuple(stages), shares, ballots)

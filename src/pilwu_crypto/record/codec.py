@@ -58,14 +58,17 @@ from pilwu_crypto.election.manifest import (
     MAX_CONTESTS,
     MAX_NAME_LENGTH,
     MAX_OPTIONS,
+    MAX_WRITE_IN_ELEMENTS,
     Contest,
     Manifest,
     Option,
 )
 from pilwu_crypto.election.tally import ContestTally, EncryptedTally, OptionTally
+from pilwu_crypto.election.writein import EncryptedWriteIn
 from pilwu_crypto.elgamal import Ciphertext
 from pilwu_crypto.errors import MalformedRecord, PilwuError
 from pilwu_crypto.proofs.dleq import DleqProof
+from pilwu_crypto.proofs.nonce import NonceProof
 from pilwu_crypto.proofs.range import MAX_RANGE_LIMIT, RangeBranch, RangeProof
 from pilwu_crypto.proofs.schnorr import SchnorrProof
 from pilwu_crypto.record.layout import (
@@ -108,6 +111,8 @@ MAX_JSON_INT = 2**53 - 1
 MAX_INT_DIGITS = 20
 """Longest integer literal parsed at all (a bound before Python converts it)."""
 MAX_TALLY_ENTRIES = MAX_CONTESTS * MAX_OPTIONS
+MAX_WRITE_IN_CHARS = 4096
+"""Longest write-in name a document may hold (characters): a revealed one or a decoded one."""
 """Most (contest, option) entries in a tally: bounds the lists of a tally-shares document."""
 MAX_INDEX_FILES = 10_000_000
 """Most files listed in index.json."""
@@ -557,16 +562,24 @@ def manifest_to_json(manifest: Manifest) -> JsonObject:
     doc.update({
         "election_id": manifest.election_id,
         "name": manifest.name,
-        "contests": [{
-            "contest_id": c.contest_id,
-            "name": c.name,
-            "selection_limit": c.selection_limit,
-            "option_limit": c.option_limit,
-            "options": [{"option_id": o.option_id, "name": o.name} for o in c.options],
-        } for c in manifest.contests],
+        "contests": [_contest_to_json(c) for c in manifest.contests],
         "hash": manifest.hash().hex(),
     })
     return doc
+
+
+def _contest_to_json(c: Contest) -> JsonObject:
+    """One contest; ``write_in_elements`` only when the contest takes write-ins."""
+    obj: JsonObject = {
+        "contest_id": c.contest_id,
+        "name": c.name,
+        "selection_limit": c.selection_limit,
+        "option_limit": c.option_limit,
+        "options": [{"option_id": o.option_id, "name": o.name} for o in c.options],
+    }
+    if c.write_in_elements:
+        obj["write_in_elements"] = c.write_in_elements
+    return obj
 
 
 def _option_from_json(value: object, where: str) -> Option:
@@ -577,13 +590,19 @@ def _option_from_json(value: object, where: str) -> Option:
 
 
 def _contest_from_json(value: object, where: str) -> Contest:
-    obj = _object(value, where, ("contest_id", "name", "selection_limit", "option_limit", "options"))
+    keys: tuple[str, ...] = ("contest_id", "name", "selection_limit", "option_limit", "options")
+    if isinstance(value, dict) and "write_in_elements" in value:
+        keys = (*keys, "write_in_elements")
+    obj = _object(value, where, keys)
     cid = _id(obj["contest_id"], _at(where, "contest_id"))
     name = _text(obj["name"], _at(where, "name"))
     sel = _int(obj["selection_limit"], _at(where, "selection_limit"), 0, 2**32 - 1)
     opt = _int(obj["option_limit"], _at(where, "option_limit"), 0, 2**32 - 1)
     options = _items(obj["options"], _at(where, "options"), MAX_OPTIONS, _option_from_json)
-    return _build(where, lambda: Contest(cid, name, options, sel, opt))
+    write_in = 0
+    if "write_in_elements" in obj:  # present only for a contest with write-ins: 0 is not canonical
+        write_in = _int(obj["write_in_elements"], _at(where, "write_in_elements"), 1, MAX_WRITE_IN_ELEMENTS)
+    return _build(where, lambda: Contest(cid, name, options, sel, opt, write_in))
 
 
 def manifest_from_json(group: Group | None, value: object, where: str = "") -> Manifest:
@@ -886,13 +905,48 @@ def encrypted_ballot_to_json(b: EncryptedBallot) -> JsonObject:
         "previous_code": b.previous_code.hex(),
         "confirmation_code": b.confirmation_code.hex(),
         "signature": b.signature.hex(),
-        "contests": [{
-            "contest_id": c.contest_id,
-            "options": [{"option_id": o.option_id, "ciphertext": ciphertext_to_json(o.ciphertext),
-                         "proof": range_proof_to_json(o.proof)} for o in c.options],
-            "sum_proof": range_proof_to_json(c.sum_proof),
-        } for c in b.contests],
+        "contests": [_encrypted_contest_to_json(c) for c in b.contests],
     }
+
+
+def _encrypted_contest_to_json(c: EncryptedContest) -> JsonObject:
+    """A contest of a ballot; ``write_in`` only for a contest that takes write-ins."""
+    obj: JsonObject = {
+        "contest_id": c.contest_id,
+        "options": [{"option_id": o.option_id, "ciphertext": ciphertext_to_json(o.ciphertext),
+                     "proof": range_proof_to_json(o.proof)} for o in c.options],
+        "sum_proof": range_proof_to_json(c.sum_proof),
+    }
+    if c.write_in is not None:
+        obj["write_in"] = {"ciphertexts": [ciphertext_to_json(ct) for ct in c.write_in.ciphertexts],
+                           "proof": nonce_proof_to_json(c.write_in.proof)}
+    return obj
+
+
+def nonce_proof_to_json(proof: NonceProof) -> JsonObject:
+    """{"commitments": [a_j], "responses": [v_j]}."""
+    return {"commitments": [element_to_hex(a) for a in proof.commitments],
+            "responses": [scalar_to_hex(v) for v in proof.responses]}
+
+
+def nonce_proof_from_json(group: Group, value: object, where: str, max_width: int = MAX_WRITE_IN_ELEMENTS
+                          ) -> NonceProof:
+    """A proof of knowledge of nonces: 1 … ``max_width`` commitments (Σ-commitments, checked
+    for encoding and range, not for subgroup membership) and as many responses below q."""
+    obj = _object(value, where, ("commitments", "responses"))
+    commitments = _items(obj["commitments"], _at(where, "commitments"), max_width,
+                         lambda v, w: element_from_hex(group, v, w, subgroup_check=False), min_length=1)
+    responses = _items(obj["responses"], _at(where, "responses"), max_width,
+                       lambda v, w: scalar_from_hex(group, v, w), min_length=1)
+    return NonceProof(commitments, responses)
+
+
+def _write_in_from_json(group: Group, value: object, where: str) -> EncryptedWriteIn:
+    obj = _object(value, where, ("ciphertexts", "proof"))
+    cts = _items(obj["ciphertexts"], _at(where, "ciphertexts"), MAX_WRITE_IN_ELEMENTS,
+                 lambda v, w: ciphertext_from_json(group, v, w), min_length=1)
+    proof = nonce_proof_from_json(group, obj["proof"], _at(where, "proof"))
+    return _build(where, lambda: EncryptedWriteIn(cts, proof))
 
 
 def _encrypted_option_from_json(group: Group, value: object, where: str) -> EncryptedOption:
@@ -904,12 +958,14 @@ def _encrypted_option_from_json(group: Group, value: object, where: str) -> Encr
 
 
 def _encrypted_contest_from_json(group: Group, value: object, where: str) -> EncryptedContest:
-    obj = _object(value, where, ("contest_id", "options", "sum_proof"))
+    keys = ("contest_id", "options", "sum_proof")
+    obj = _object(value, where, keys + (("write_in",) if isinstance(value, dict) and "write_in" in value else ()))
     cid = _id(obj["contest_id"], _at(where, "contest_id"))
     options = _items(obj["options"], _at(where, "options"), MAX_OPTIONS,
                      lambda v, w: _encrypted_option_from_json(group, v, w))
     sum_proof = range_proof_from_json(group, obj["sum_proof"], _at(where, "sum_proof"))
-    return _build(where, lambda: EncryptedContest(cid, options, sum_proof))
+    write_in = _write_in_from_json(group, obj["write_in"], _at(where, "write_in")) if "write_in" in obj else None
+    return _build(where, lambda: EncryptedContest(cid, options, sum_proof, write_in))
 
 
 def encrypted_ballot_from_json(group: Group, value: object, where: str) -> EncryptedBallot:
@@ -927,10 +983,18 @@ def encrypted_ballot_from_json(group: Group, value: object, where: str) -> Encry
 
 
 def revealed_contests_to_json(contests: Iterable[RevealedContest]) -> list[JsonObject]:
-    """The reveal of a challenged ballot: per contest, every option's value and nonce."""
-    return [{"contest_id": c.contest_id,
-             "options": [{"option_id": o.option_id, "value": o.value, "nonce": scalar_to_hex(o.nonce)}
-                         for o in c.options]} for c in contests]
+    """The reveal of a challenged ballot: per contest, every option's value and nonce, and
+    for a contest with write-ins the name and its nonces."""
+    out: list[JsonObject] = []
+    for c in contests:
+        obj: JsonObject = {"contest_id": c.contest_id,
+                           "options": [{"option_id": o.option_id, "value": o.value, "nonce": scalar_to_hex(o.nonce)}
+                                       for o in c.options]}
+        if c.write_in is not None:
+            obj["write_in"] = c.write_in
+            obj["write_in_nonces"] = [scalar_to_hex(n) for n in c.write_in_nonces]
+        out.append(obj)
+    return out
 
 
 def _revealed_option_from_json(group: Group, value: object, where: str) -> RevealedOption:
@@ -941,10 +1005,19 @@ def _revealed_option_from_json(group: Group, value: object, where: str) -> Revea
 
 
 def _revealed_contest_from_json(group: Group, value: object, where: str) -> RevealedContest:
-    obj = _object(value, where, ("contest_id", "options"))
-    return RevealedContest(contest_id=_id(obj["contest_id"], _at(where, "contest_id")),
-                           options=_items(obj["options"], _at(where, "options"), MAX_OPTIONS,
-                                          lambda v, w: _revealed_option_from_json(group, v, w)))
+    with_write_in = isinstance(value, dict) and ("write_in" in value or "write_in_nonces" in value)
+    obj = _object(value, where, ("contest_id", "options") + (("write_in", "write_in_nonces") if with_write_in else ()))
+    contest = RevealedContest(contest_id=_id(obj["contest_id"], _at(where, "contest_id")),
+                              options=_items(obj["options"], _at(where, "options"), MAX_OPTIONS,
+                                             lambda v, w: _revealed_option_from_json(group, v, w)))
+    if not with_write_in:
+        return contest
+    name = obj["write_in"]
+    if name != "":
+        name = _text(name, _at(where, "write_in"), MAX_WRITE_IN_CHARS)
+    nonces = _items(obj["write_in_nonces"], _at(where, "write_in_nonces"), MAX_WRITE_IN_ELEMENTS,
+                    lambda v, w: scalar_from_hex(group, v, w), min_length=1)
+    return RevealedContest(contest.contest_id, contest.options, name, nonces)
 
 
 def revealed_contests_from_json(group: Group, value: object, where: str) -> tuple[RevealedContest, ...]:

@@ -33,7 +33,7 @@ from pilwu_crypto.election.context import ElectionContext
 from pilwu_crypto.election.decryption import TallyResult, TrusteeTallyShare
 from pilwu_crypto.election.device import ClosingEntry, DeviceRegistration
 from pilwu_crypto.election.manifest import Manifest
-from pilwu_crypto.election.mixnet import MixBallot, MixDecryptionShare, MixServerRegistration, MixStage
+from pilwu_crypto.election.mixnet import MixDecryptionShare, MixServerRegistration, MixStage
 from pilwu_crypto.election.simulation import SimulatedElection, SimulatedMix
 from pilwu_crypto.election.tally import EncryptedTally
 from pilwu_crypto.errors import MalformedRecord, PilwuError, RecordUnreadable
@@ -59,7 +59,6 @@ from pilwu_crypto.record.layout import (
     MANIFEST_PATH,
     MAX_DOCUMENT_BYTES,
     MAX_LINE_BYTES,
-    MIX_INPUT_PATH,
     MIX_RESULT_PATH,
     MIX_SERVERS_PATH,
     PARAMETERS_PATH,
@@ -170,7 +169,9 @@ def _is_layout_file(rel: str) -> bool:
     fixed = {INDEX_PATH, PARAMETERS_PATH, MANIFEST_PATH, CEREMONY_PATH, DIGESTS_PATH, REVEALS_PATH,
              SHARES_PATH, COMPLAINTS_PATH, CONTEXT_PATH, DEVICES_PATH, ENCRYPTED_TALLY_PATH, RESULT_PATH}
     _, name = _split(rel)
-    return (rel in fixed or is_ballot_path(rel) or is_tally_share_path(rel)
+    mixnet = (rel in (MIX_SERVERS_PATH, MIX_RESULT_PATH) or mix_stage_position(rel) is not None
+              or is_mix_stage_output_path(rel) or is_mix_decryption_path(rel))
+    return (rel in fixed or mixnet or is_ballot_path(rel) or is_tally_share_path(rel)
             or (name.startswith(".") and _TEMP_MARK in name))
 
 
@@ -433,10 +434,6 @@ class RecordWriter:
         """mixnet/servers.json: the registered mix servers (ids and Ed25519 keys)."""
         self._write_document(MIX_SERVERS_PATH, mixcodec.mix_servers_to_json(registrations))
 
-    def write_mix_input(self, ballots: Iterable[MixBallot]) -> None:
-        """mixnet/input.jsonl: one MixBallot per line, in the order of the first stage's input."""
-        self._write_lines(MIX_INPUT_PATH, (mixcodec.mix_ballot_to_json(b) for b in ballots))
-
     def write_mix_stage(self, stage: MixStage) -> None:
         """mixnet/stage-<pos>.jsonl (the outputs, one vector per line) and then
         mixnet/stage-<pos>.json (position, server, N, w, proof, signature)."""
@@ -459,7 +456,7 @@ class RecordWriter:
         self._write_document(path, mixcodec.mix_decryption_share_to_json(share))
 
     def write_mix_result(self, result: PublishedMixResult) -> None:
-        """mixnet/result.json: the decoded plaintexts in final-list order."""
+        """mixnet/result.json: the decoded ballots in final-list order."""
         self._write_document(MIX_RESULT_PATH, mixcodec.mix_result_to_json(result))
 
     def finish(self) -> str:
@@ -820,12 +817,6 @@ class RecordReader:
         """mixnet/servers.json: the registered mix servers, in the order published."""
         return self._document(MIX_SERVERS_PATH, lambda v: mixcodec.mix_servers_from_json(self._group, v))
 
-    def mix_input(self) -> Iterator[tuple[int, MixBallot]]:
-        """(line number, ballot) for each line of mixnet/input.jsonl, streamed; the file's
-        hash is checked at the end of the stream (as for ballot files)."""
-        g = self._group
-        return self._jsonl(MIX_INPUT_PATH, lambda v: mixcodec.mix_ballot_from_json(g, v))
-
     def mix_stage_files(self) -> list[str]:
         """The ``mixnet/stage-<pos>.json`` paths listed in the index, by position."""
         staged = [(pos, p) for p in self._entries if (pos := mix_stage_position(p)) is not None]
@@ -942,17 +933,17 @@ def write_simulated_mix(sim: SimulatedElection, mix: SimulatedMix, root: Path) -
     """Add the mix-net part of a simulated election to its finished record; returns the new fingerprint.
 
     Append-only: the record written by :func:`write_simulated_election` for ``sim`` is
-    reopened (:func:`reopen_record`, every listed file checked first) and the servers, the
-    mix input, every stage, the present trustees' decryption shares and the decoded result
-    are added; index.json is replaced last."""
+    reopened (:func:`reopen_record`, every listed file checked first) and the servers,
+    every stage, the present trustees' decryption shares and the decoded result are added
+    (the first input is derived from the cast ballots, never written); index.json is
+    replaced last."""
     writer = reopen_record(root)
     writer.write_mix_servers(s.registration for s in mix.servers)
-    writer.write_mix_input(mix.ballots)
     for stage in mix.stages:
         writer.write_mix_stage(stage)
     for share in mix.shares:
         writer.write_mix_decryption(share)
-    writer.write_mix_result(PublishedMixResult(mix.encoding, mix.bound, mix.plaintexts))
+    writer.write_mix_result(PublishedMixResult(mix.ballots))
     return writer.finish()
 
 

@@ -144,7 +144,6 @@ def check_relative_path(path: object) -> str:
 # ---- the optional mix-net part (docs/record-format.md §5.15) ------------------------
 MIXNET_DIR = "mixnet"
 MIX_SERVERS_PATH = "mixnet/servers.json"
-MIX_INPUT_PATH = "mixnet/input.jsonl"
 MIX_DECRYPTION_DIR = "mixnet/decryption"
 MIX_RESULT_PATH = "mixnet/result.json"
 KIND_MIX_SERVERS = "mix-servers"

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from pilwu_crypto.algebra.group import Group
 from pilwu_crypto.election.device import SIGNATURE_SIZE
-from pilwu_crypto.election.mixnet import MixBallot, MixDecryptionShare, MixServerRegistration, MixStage
-from pilwu_crypto.election.plaintext import MAX_SMALL_PLAINTEXT
+from pilwu_crypto.election.manifest import MAX_CONTESTS, MAX_OPTIONS
+from pilwu_crypto.election.mixballot import MixedBallot, MixedContest
+from pilwu_crypto.election.mixnet import MixDecryptionShare, MixServerRegistration, MixStage
 from pilwu_crypto.elgamal import Ciphertext
-from pilwu_crypto.proofs.nonce import NonceProof
 from pilwu_crypto.proofs.shuffle import (
     MAX_SHUFFLE_SIZE,
     CiphertextVector,
@@ -28,11 +28,11 @@ from pilwu_crypto.proofs.shuffle import (
     ShuffleReply,
 )
 from pilwu_crypto.record.codec import (
+    MAX_WRITE_IN_CHARS,
     JsonObject,
     _at,
     _build,
     _document,
-    _fail,
     _header,
     _id,
     _int,
@@ -59,26 +59,18 @@ from pilwu_crypto.record.layout import (
 )
 from pilwu_crypto.threshold.dkg import MAX_TRUSTEES
 
-MixEncoding = Literal["small", "text"]
-
 MAX_MIX_WIDTH = 64
 """Most ciphertexts in one mix-net vector (a ballot's width w)."""
 MAX_MIX_SERVERS = 1000
 """Most registered mix servers (and stages)."""
-MAX_WRITE_IN_CHARS = 4096
-"""Longest decoded write-in name in mixnet/result.json (characters)."""
 
 
 @dataclass(frozen=True)
 class PublishedMixResult:
-    """mixnet/result.json as published: the decoded plaintexts in final-list order."""
+    """mixnet/result.json as published: the decoded ballots in final-list order."""
 
-    encoding: MixEncoding
-    """"small" (one small integer per component) or "text" (one write-in per vector)."""
-    bound: int | None
-    """The discrete-log bound for "small" (None for "text")."""
-    plaintexts: tuple[tuple[int, ...] | str, ...]
-    """One tuple of w integers ("small") or one string ("text") per vector, in output order."""
+    ballots: tuple[MixedBallot, ...]
+    """Per vector of the final list: per contest, the votes per option and the write-in."""
 
 
 # ---- vectors -----------------------------------------------------------------------------------
@@ -101,36 +93,6 @@ def mix_output_line_to_json(vector: CiphertextVector) -> JsonObject:
 def mix_output_line_from_json(group: Group, value: object, where: str = "") -> CiphertextVector:
     obj = _object(value, where, ("ciphertexts",))
     return vector_from_json(group, obj["ciphertexts"], _at(where, "ciphertexts"))
-
-
-# ---- mix input ---------------------------------------------------------------------------------
-def nonce_proof_to_json(proof: NonceProof) -> JsonObject:
-    """{"commitments": [a_j], "responses": [v_j]}."""
-    return {"commitments": [element_to_hex(a) for a in proof.commitments],
-            "responses": [scalar_to_hex(v) for v in proof.responses]}
-
-
-def nonce_proof_from_json(group: Group, value: object, where: str) -> NonceProof:
-    obj = _object(value, where, ("commitments", "responses"))
-    commitments = _items(obj["commitments"], _at(where, "commitments"), MAX_MIX_WIDTH,
-                         lambda v, w: element_from_hex(group, v, w, subgroup_check=False), min_length=1)
-    responses = _items(obj["responses"], _at(where, "responses"), MAX_MIX_WIDTH,
-                       lambda v, w: scalar_from_hex(group, v, w), min_length=1)
-    return NonceProof(commitments, responses)
-
-
-def mix_ballot_to_json(ballot: MixBallot) -> JsonObject:
-    """One line of mixnet/input.jsonl: ballot id, ciphertext vector and nonce proof."""
-    return {"ballot_id": ballot.ballot_id, "ciphertexts": vector_to_json(ballot.ciphertexts),
-            "proof": nonce_proof_to_json(ballot.proof)}
-
-
-def mix_ballot_from_json(group: Group, value: object, where: str = "") -> MixBallot:
-    obj = _object(value, where, ("ballot_id", "ciphertexts", "proof"))
-    bid = _id(obj["ballot_id"], _at(where, "ballot_id"))
-    vector = vector_from_json(group, obj["ciphertexts"], _at(where, "ciphertexts"))
-    proof = nonce_proof_from_json(group, obj["proof"], _at(where, "proof"))
-    return _build(where, lambda: MixBallot(bid, vector, proof))
 
 
 # ---- servers -----------------------------------------------------------------------------------
@@ -277,35 +239,37 @@ def mix_decryption_share_from_json(group: Group, value: object, where: str = "")
 
 # ---- result ------------------------------------------------------------------------------------
 def mix_result_to_json(result: PublishedMixResult) -> JsonObject:
-    """mixnet/result.json: encoding, bound (null for "text") and the plaintexts in output order."""
+    """mixnet/result.json: per vector of the final list, per contest, votes (and write-in)."""
     doc = _header(KIND_MIX_RESULT)
-    doc.update({"encoding": result.encoding, "bound": result.bound,
-                "plaintexts": [p if isinstance(p, str) else list(p) for p in result.plaintexts]})
+    doc["ballots"] = [[_mixed_contest_to_json(c) for c in ballot] for ballot in result.ballots]
     return doc
 
 
-def _write_in(value: object, where: str) -> str:
-    """A decoded write-in: text of 0 … MAX_WRITE_IN_CHARS characters (an empty name is allowed)."""
-    if value == "":
-        return ""
-    return _text(value, where, MAX_WRITE_IN_CHARS)
+def _mixed_contest_to_json(c: MixedContest) -> JsonObject:
+    obj: JsonObject = {"contest_id": c.contest_id, "votes": list(c.votes)}
+    if c.write_in is not None:
+        obj["write_in"] = c.write_in
+    return obj
+
+
+def _mixed_contest_from_json(value: object, where: str) -> MixedContest:
+    keys: tuple[str, ...] = ("contest_id", "votes")
+    if isinstance(value, dict) and "write_in" in value:
+        keys = (*keys, "write_in")
+    obj = _object(value, where, keys)
+    cid = _id(obj["contest_id"], _at(where, "contest_id"))
+    votes = _items(obj["votes"], _at(where, "votes"), MAX_OPTIONS, lambda v, w: _int(v, w, 0, 2**32 - 1),
+                   min_length=1)
+    name: str | None = None
+    if "write_in" in obj:  # "" = the voter wrote no name
+        name = "" if obj["write_in"] == "" else _text(obj["write_in"], _at(where, "write_in"), MAX_WRITE_IN_CHARS)
+    return MixedContest(cid, votes, name)
 
 
 def mix_result_from_json(group: Group | None, value: object, where: str = "") -> PublishedMixResult:
-    obj = _document(value, where, KIND_MIX_RESULT, ("encoding", "bound", "plaintexts"))
-    encoding = obj["encoding"]
-    pw = _at(where, "plaintexts")
-    plaintexts: tuple[tuple[int, ...] | str, ...]
-    if encoding == "small":
-        bound: int | None = _int(obj["bound"], _at(where, "bound"), 0, MAX_SMALL_PLAINTEXT)
-        hi = bound if bound is not None else 0
-        plaintexts = _items(obj["plaintexts"], pw, MAX_SHUFFLE_SIZE,
-                            lambda v, w: _items(v, w, MAX_MIX_WIDTH, lambda x, y: _int(x, y, 0, hi), min_length=1),
-                            min_length=1)
-        return PublishedMixResult("small", bound, plaintexts)
-    if encoding == "text":
-        if obj["bound"] is not None:
-            _fail(_at(where, "bound"), "must be null for encoding 'text'")
-        plaintexts = _items(obj["plaintexts"], pw, MAX_SHUFFLE_SIZE, _write_in, min_length=1)
-        return PublishedMixResult("text", None, plaintexts)
-    _fail(_at(where, "encoding"), "expected 'small' or 'text'")
+    """Parse mixnet/result.json (shape only; the verifier compares it with the decryption)."""
+    obj = _document(value, where, KIND_MIX_RESULT, ("ballots",))
+    ballots = _items(obj["ballots"], _at(where, "ballots"), MAX_SHUFFLE_SIZE,
+                     lambda v, w: _items(v, w, MAX_CONTESTS, _mixed_contest_from_json, min_length=1),
+                     min_length=1)
+    return PublishedMixResult(ballots)

@@ -1,23 +1,36 @@
 """The mix-net part of a record as the election objects see it: first input and final list.
 
-Both ``pilwu mix stage`` (before adding a stage) and ``pilwu trustee`` (before decrypting
-the final list: a trustee must never decrypt a list whose chain does not verify, or it
-could be made to decrypt one ballot alone) need the same two things, computed from the
-record by the same rules the verifier applies (docs/record-format.md §5.15).
+``pilwu mix stage`` (before adding a stage), ``pilwu trustee`` (before decrypting the
+final list: a trustee must never decrypt a list whose chain does not verify, or it could
+be made to decrypt one ballot alone) and the verifier need the same two things, computed
+from the record by the same rules (docs/record-format.md §5.15).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from pilwu_crypto.election.ballot import EncryptedBallot
 from pilwu_crypto.election.context import ElectionContext
-from pilwu_crypto.election.mixnet import DEFAULT_MIN_SERVERS, mix_generators, mix_input, verify_chain
+from pilwu_crypto.election.mixballot import cast_mix_input
+from pilwu_crypto.election.mixnet import DEFAULT_MIN_SERVERS, mix_generators, verify_chain
 from pilwu_crypto.proofs.shuffle import CiphertextVector
 from pilwu_crypto.record.io import RecordReader
 
 
+def cast_ballots(reader: RecordReader) -> Iterator[EncryptedBallot]:
+    """The record's cast ballots in record order: ballot files by device id, each file in
+    its chain order (challenged ballots skipped).  Streamed; hashes checked per file."""
+    for path in reader.ballot_files():
+        for line in reader.ballot_lines(path):
+            if line.status == "cast":
+                yield line.ballot
+
+
 def first_mix_input(reader: RecordReader, context: ElectionContext) -> list[CiphertextVector]:
-    """The first stage's input, checked against the record's cast ballots."""
-    ballots = [ballot for _, ballot in reader.mix_input()]
-    return mix_input(context, ballots)
+    """The first stage's input: the mix vector of every cast ballot of the record, in
+    record order (election/mixballot.py).  The ballots' proofs are the verifier's to check."""
+    return cast_mix_input(context, cast_ballots(reader))
 
 
 def verified_final_list(reader: RecordReader, context: ElectionContext, *,

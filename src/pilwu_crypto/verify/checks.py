@@ -20,10 +20,10 @@ constant memory apart from the duplicate guard's digests.
 Only for a record with a mix-net part (files under mixnet/, docs/record-format.md §5.15);
 a record without one has exactly the eleven checks above:
 
-12 mix-input        every nonce proof, no copied ballot, ids = the cast ballots' ids in order
+12 mix-input        the first input recomputed from the cast ballots (selection codes, write-ins)
 13 mix-chain        every stage's signature and shuffle proof, generators re-derived from H_E
 14 mix-decryption   every trustee's shares of the final list and their proofs; at least t valid
-15 mix-result       the published plaintexts equal the verified decryption of the final list
+15 mix-result       the published ballots equal the verified decryption of the final list
 """
 
 from __future__ import annotations
@@ -40,20 +40,14 @@ from pilwu_crypto.election.context import ElectionContext, base_hash, election_h
 from pilwu_crypto.election.decryption import TallyResult, decrypt_tally
 from pilwu_crypto.election.device import ChainVerifier, ClosingEntry, DeviceRegistration
 from pilwu_crypto.election.manifest import Manifest
-from pilwu_crypto.election.mixnet import (
-    MixBallot,
-    decode_verified,
-    mix_generators,
-    mix_input,
-    verify_chain,
-    verify_mix_decryption_shares,
-)
+from pilwu_crypto.election.mixballot import MixedBallot, MixLayout, ballot_vector, decode_mixed_ballots, mix_layout
+from pilwu_crypto.election.mixnet import mix_generators, verify_chain, verify_mix_decryption_shares
 from pilwu_crypto.election.tally import TallyAccumulator
 from pilwu_crypto.elgamal import PublicKey
 from pilwu_crypto.errors import InvalidBallot, PilwuError
 from pilwu_crypto.proofs.shuffle import CiphertextVector
 from pilwu_crypto.record.io import RecordReader
-from pilwu_crypto.record.layout import MIX_INPUT_PATH, MIX_RESULT_PATH
+from pilwu_crypto.record.layout import MIX_RESULT_PATH
 from pilwu_crypto.record.mixcodec import PublishedMixResult
 from pilwu_crypto.threshold.dkg import (
     CommitmentReveal,
@@ -82,10 +76,10 @@ CHECKS: list[tuple[str, str]] = [
 
 
 MIX_CHECKS: list[tuple[str, str]] = [
-    ("mix-input", "nonce proofs of the mix input; its ballot ids are the cast ballots' ids, in order"),
+    ("mix-input", "first mix input recomputed from the cast ballots, in record order"),
     ("mix-chain", "signature and shuffle proof of every stage, generators re-derived from H_E"),
     ("mix-decryption", "decryption shares and Chaum-Pedersen proofs of the final list; at least t valid"),
-    ("mix-result", "published plaintexts = verified decryption of the final list"),
+    ("mix-result", "published mixed ballots = verified decryption of the final list"),
 ]
 """Checks 12-15, present in the report only when the record has a mix-net part."""
 
@@ -100,9 +94,11 @@ class _Run:
     def __init__(self, report: VerificationReport, mixnet: bool = False) -> None:
         self.report = report
         self.by_name: dict[str, CheckResult] = {}
-        self.cast_ids: list[str] | None = [] if mixnet else None
-        """Cast ballot ids in the order checks 6-9 stream them (collected only for a mix-net)."""
-        self.challenged_ids: set[str] = set()
+        self.mixnet = mixnet
+        self.mix_input: list[CiphertextVector] = []
+        """The first mix input: the cast ballots' mix vectors in the order checks 6-9
+        stream them (collected only for a mix-net)."""
+        self.mix_layout: MixLayout | None = None
         for i, (name, desc) in enumerate(CHECKS + (MIX_CHECKS if mixnet else []), start=1):
             c = CheckResult(i, name, desc)
             self.by_name[name] = c
@@ -254,7 +250,7 @@ def verify_record(root: Path, progress: Progress = _no_progress, *,
         _check_result(run, reader, result, manifest)
 
     # 12-15 mix-net ------------------------------------------------------------------------
-    if run.cast_ids is not None:
+    if run.mixnet:
         _verify_mixnet(run, reader, context, vkeys, progress)
     return report
 
@@ -305,6 +301,11 @@ def _verify_ballots(run: _Run, reader: RecordReader, context: ElectionContext, p
             closings[closing.device_id] = closing
     guard = ReplayGuard()
     acc = TallyAccumulator(context.group, context.manifest)
+    if run.mixnet:
+        try:
+            run.mix_layout = mix_layout(context)
+        except PilwuError as exc:
+            run["mix-input"].fail(f"manifest.json: {exc}")
     files_by_device: dict[str, str] = {}
     for path in reader.ballot_files():
         device_id = Path(path).stem
@@ -353,11 +354,11 @@ def _verify_ballots(run: _Run, reader: RecordReader, context: ElectionContext, p
                     guard.add(b)
                 except PilwuError as exc:
                     dups.fail(f"{where}: {exc}")
-                if run.cast_ids is not None:
-                    if line.status == "cast":
-                        run.cast_ids.append(b.ballot_id)
-                    else:
-                        run.challenged_ids.add(b.ballot_id)
+                if run.mix_layout is not None and line.status == "cast":
+                    try:
+                        run.mix_input.append(ballot_vector(run.mix_layout, b))
+                    except PilwuError as exc:
+                        run["mix-input"].fail(f"{where}: {exc}")
                 if line.status == "cast":
                     report.ballots_cast += 1
                     try:
@@ -396,58 +397,21 @@ def _verify_ballots(run: _Run, reader: RecordReader, context: ElectionContext, p
         tally_check.fail(str(exc))
 
 
-def _check_mix_input_ids(run: _Run, ballots: list[MixBallot]) -> None:
-    """Part of check 12: the mix input's ballot ids are exactly the cast ballots' ids, in the
-    order checks 6-9 read them (devices by id, each device's chain order)."""
-    check = run["mix-input"]
-    cast = run.cast_ids or []
-    ids = [b.ballot_id for b in ballots]
-    if ids == cast:
-        return
-    cast_set, id_set = set(cast), set(ids)
-    before = check.failure_count
-    for i, bid in enumerate(ids):
-        if bid in run.challenged_ids:
-            check.fail(f"{MIX_INPUT_PATH}:{i + 1}: ballot {bid} was challenged, it cannot be mixed")
-        elif bid not in cast_set:
-            check.fail(f"{MIX_INPUT_PATH}:{i + 1}: ballot {bid} is not a cast ballot of the record (added)")
-    for bid in cast:
-        if bid not in id_set:
-            check.fail(f"{MIX_INPUT_PATH}: cast ballot {bid} is missing from the mix input (dropped)")
-    if check.failure_count == before:
-        for i, (got, want) in enumerate(zip(ids, cast, strict=False)):
-            if got != want:
-                check.fail(f"{MIX_INPUT_PATH}:{i + 1}: ballot {got}, the cast ballot at this position is "
-                           f"{want} (reordered or duplicated)")
-                break
-        else:
-            check.fail(f"{MIX_INPUT_PATH}: {len(ids)} entries for {len(cast)} cast ballots")
-
-
 def _verify_mixnet(run: _Run, reader: RecordReader, context: ElectionContext, vkeys: dict[int, Element],
                    progress: Progress) -> None:
     """Checks 12-15 on the mix-net part of the record."""
     inp, chain, dec, res = run["mix-input"], run["mix-chain"], run["mix-decryption"], run["mix-result"]
 
-    # 12 mix input -------------------------------------------------------------------------
-    ballots: list[MixBallot] = []
-    try:
-        for _, ballot in reader.mix_input():
-            ballots.append(ballot)
-            inp.items += 1
-            progress("mix-input", inp.items, 0)
-    except PilwuError as exc:
-        inp.fail(str(exc))
-        run.skip_from("mix-chain", "the mix input could not be read")
+    # 12 mix input (collected while checks 6-9 streamed the ballots) --------------------------
+    first_input = run.mix_input
+    inp.items = len(first_input)
+    if run.mix_layout is None or not first_input:
+        if not inp.failure_count:
+            inp.fail("no cast ballot to mix")
+        run.skip_from("mix-chain", "the mix input could not be recomputed")
         return
-    try:
-        mix_input(context, ballots)
-    except PilwuError as exc:
-        inp.fail(f"{MIX_INPUT_PATH}: {exc}")
-    _check_mix_input_ids(run, ballots)
 
     # 13 mix chain -------------------------------------------------------------------------
-    first_input = [b.ciphertexts for b in ballots]
     final_list: list[CiphertextVector] | None = None
     try:
         servers = reader.mix_servers()
@@ -467,7 +431,7 @@ def _verify_mixnet(run: _Run, reader: RecordReader, context: ElectionContext, vk
         published = reader.mix_result()
     except PilwuError as exc:
         res.fail(str(exc))
-    decoded: list[tuple[int, ...]] | list[str] | None = None
+    decoded: list[MixedBallot] | None = None
     try:
         shares = reader.mix_decryption_shares()
         dec.items = len(shares)
@@ -478,11 +442,7 @@ def _verify_mixnet(run: _Run, reader: RecordReader, context: ElectionContext, vk
             dec.fail(f"mixnet/decryption: {len(valid)} valid mix decryption shares, {context.threshold} needed")
         elif published is not None:
             # the shares in ``valid`` were verified just above: decode without checking them again
-            if published.encoding == "small":
-                decoded = decode_verified(context, final_list, valid, encoding="small",
-                                          bound=published.bound if published.bound is not None else 0)
-            else:
-                decoded = decode_verified(context, final_list, valid, encoding="text")
+            decoded = decode_mixed_ballots(context, final_list, valid)
     except PilwuError as exc:
         dec.fail(str(exc))
 
@@ -493,8 +453,16 @@ def _verify_mixnet(run: _Run, reader: RecordReader, context: ElectionContext, vk
         res.skipped = "the final list could not be decrypted"
         return
     res.items = len(decoded)
-    if len(published.plaintexts) != len(decoded):
-        res.fail(f"{MIX_RESULT_PATH}: {len(published.plaintexts)} plaintexts, the final list has {len(decoded)}")
-    for i, (claimed, actual) in enumerate(zip(published.plaintexts, decoded, strict=False)):
+    if len(published.ballots) != len(decoded):
+        res.fail(f"{MIX_RESULT_PATH}: {len(published.ballots)} ballots, the final list has {len(decoded)}")
+    for i, (claimed, actual) in enumerate(zip(published.ballots, decoded, strict=False)):
         if claimed != actual:
-            res.fail(f"{MIX_RESULT_PATH}: plaintext {i} published {claimed!r:.80}, decrypts to {actual!r:.80}")
+            res.fail(f"{MIX_RESULT_PATH}: ballots[{i}] published {_show_mixed(claimed)}, "
+                     f"decrypts to {_show_mixed(actual)}")
+
+
+def _show_mixed(ballot: MixedBallot) -> str:
+    """A mixed ballot in one short line: contest=votes[+write-in]."""
+    parts = [f"{c.contest_id}={list(c.votes)}" + (f"+{c.write_in!r}" if c.write_in is not None else "")
+             for c in ballot]
+    return f"{'; '.join(parts):.120}"
