@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pilwu_crypto import elgamal
+from pilwu_crypto.algebra.batch import LinearBatch
 from pilwu_crypto.algebra.domains import (
     DST_BALLOT_DIGEST,
     DST_BALLOT_FORMAT,
@@ -67,7 +68,8 @@ from pilwu_crypto.election.writein import (
 )
 from pilwu_crypto.elgamal import Ciphertext
 from pilwu_crypto.errors import InvalidBallot, InvalidManifest, InvalidProof, PilwuError
-from pilwu_crypto.proofs.range import RangeProof, prove_range, verify_range
+from pilwu_crypto.proofs.nonce import batch_nonce_knowledge
+from pilwu_crypto.proofs.range import RangeProof, batch_range, prove_range, verify_range
 
 CONTEST_SUM = "contest-sum"
 """Marker appended as the proof position of a contest's selection-limit proof."""
@@ -476,32 +478,17 @@ def verify_ballot(context: ElectionContext, registrations: Mapping[str, DeviceRe
     confirmation code = H(H_E, device, previous code, digest of canonical bytes); device
     signature; every element in the election's group; every option's range proof with
     the manifest's option limit; every contest-sum proof, against the product of that
-    contest's ciphertexts, with the manifest's selection limit (checklist A14).  The
-    chain (previous code = code of the device's previous ballot) is checked by
-    :class:`~pilwu_crypto.election.device.ChainVerifier`, duplicates by :class:`ReplayGuard`.
+    contest's ciphertexts, with the manifest's selection limit (checklist A14); every
+    write-in's nonce proof.  The chain (previous code = code of the device's previous
+    ballot) is checked by :class:`~pilwu_crypto.election.device.ChainVerifier`,
+    duplicates by :class:`ReplayGuard`.  :func:`batch_ballot_proofs` is the batched form
+    of the proof part.
     """
+    verify_envelope(context, registrations, ballot)
     bid, did = ballot.ballot_id, ballot.device_id
-    registration = registrations.get(did)
-    if registration is None:
-        raise InvalidBallot(f"ballot {bid}: unregistered device {did}")
-    if registration.device_id != did:
-        raise InvalidBallot(f"ballot {bid}: the registration of device {did} is for "
-                            f"{registration.device_id}")
-    manifest = context.manifest
-    check_structure(manifest, ballot)
-    digest = ballot.digest()
-    # code = H(DST_CODE, H_E, device_id, previous_code, H(DST_BALLOT_DIGEST, canonical bytes))
-    if next_code(context, did, ballot.previous_code, digest) != ballot.confirmation_code:
-        raise InvalidBallot(f"ballot {bid}: confirmation code != "
-                            "H(H_E, device, previous code, ballot digest)")
-    try:
-        verify_device_signature(registration, ballot_message(context, digest, ballot.confirmation_code),
-                                ballot.signature)
-    except InvalidBallot as exc:
-        raise InvalidBallot(f"ballot {bid}: {exc}") from None
     group, key = context.group, context.joint_key
     transcripts = _BallotTranscripts(context, bid, did)
-    for mc, bc in zip(manifest.contests, ballot.contests, strict=True):
+    for mc, bc in zip(context.manifest.contests, ballot.contests, strict=True):
         cid = mc.contest_id
         for option in bc.options:
             where = f"ballot {bid}, contest {cid}, option {option.option_id}"
@@ -516,6 +503,56 @@ def verify_ballot(context: ElectionContext, registrations: Mapping[str, DeviceRe
                       mc.selection_limit, bc.sum_proof, f"ballot {bid}, contest {cid}, {CONTEST_SUM}")
         verify_write_in(context, transcripts.write_in(cid), bc.write_in, mc.write_in_elements,
                         f"ballot {bid}, contest {cid}, {WRITE_IN_POSITION}")
+
+
+def verify_envelope(context: ElectionContext, registrations: Mapping[str, DeviceRegistration],
+                    ballot: EncryptedBallot) -> None:
+    """The part of :func:`verify_ballot` before the proofs: registered device, structure,
+    confirmation code and device signature (same errors, same order)."""
+    bid, did = ballot.ballot_id, ballot.device_id
+    registration = registrations.get(did)
+    if registration is None:
+        raise InvalidBallot(f"ballot {bid}: unregistered device {did}")
+    if registration.device_id != did:
+        raise InvalidBallot(f"ballot {bid}: the registration of device {did} is for "
+                            f"{registration.device_id}")
+    check_structure(context.manifest, ballot)
+    digest = ballot.digest()
+    # code = H(DST_CODE, H_E, device_id, previous_code, H(DST_BALLOT_DIGEST, canonical bytes))
+    if next_code(context, did, ballot.previous_code, digest) != ballot.confirmation_code:
+        raise InvalidBallot(f"ballot {bid}: confirmation code != "
+                            "H(H_E, device, previous code, ballot digest)")
+    try:
+        verify_device_signature(registration, ballot_message(context, digest, ballot.confirmation_code),
+                                ballot.signature)
+    except InvalidBallot as exc:
+        raise InvalidBallot(f"ballot {bid}: {exc}") from None
+
+
+def batch_ballot_proofs(context: ElectionContext, ballot: EncryptedBallot, batch: LinearBatch) -> None:
+    """Add every proof equation of an enveloped ballot (verify_envelope passed) to ``batch``
+    (algebra/batch.py): option and contest-sum range proofs, write-in nonce proofs.
+    Raises PilwuError when something fails before any exponentiation; the caller then runs
+    :func:`verify_ballot` for the exact message.  The ballot's ciphertexts must already be
+    known to be group members (decoded with the check, or a MembershipBatch)."""
+    bid, did = ballot.ballot_id, ballot.device_id
+    group, key = context.group, context.joint_key
+    transcripts = _BallotTranscripts(context, bid, did)
+    for mc, bc in zip(context.manifest.contests, ballot.contests, strict=True):
+        cid = mc.contest_id
+        for option in bc.options:
+            group.check_element(option.ciphertext.alpha)
+            group.check_element(option.ciphertext.beta)
+            batch_range(batch, transcripts.at(cid, option.option_id), key, option.ciphertext, mc.option_limit,
+                        option.proof)
+        batch_range(batch, transcripts.at(cid, None), key, bc.sum_ciphertext(), mc.selection_limit, bc.sum_proof)
+        if mc.write_in_elements:
+            if bc.write_in is None or len(bc.write_in.ciphertexts) != mc.write_in_elements:
+                raise InvalidBallot(f"ballot {bid}, contest {cid}: write-in shape")
+            batch_nonce_knowledge(batch, transcripts.write_in(cid), key, bc.write_in.ciphertexts,
+                                  bc.write_in.proof)
+        elif bc.write_in is not None:
+            raise InvalidBallot(f"ballot {bid}, contest {cid}: unexpected write-in")
 
 
 def _verify_proof(transcript: Transcript, key: elgamal.PublicKey, ciphertext: Ciphertext, limit: int,

@@ -39,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pilwu_crypto.algebra.batch import LinearBatch, no_small_component, weight
 from pilwu_crypto.algebra.domains import DST_NONCE_POK
 from pilwu_crypto.algebra.group import Element, Scalar
 from pilwu_crypto.algebra.transcript import Transcript
@@ -134,3 +135,29 @@ def verify_nonce_knowledge(transcript: Transcript, public_key: PublicKey, cipher
         # g^v_j = a_j * alpha_j^c  <=>  g^v_j * alpha_j^(-c) = a_j
         if group.multi_exp([g, ct.alpha], [v, minus_c]) != a:
             raise InvalidProof(f"nonce proof component {j}: g^v != a * alpha^c")
+
+
+def batch_nonce_knowledge(batch: LinearBatch, transcript: Transcript, public_key: PublicKey,
+                          ciphertexts: Sequence[Ciphertext], proof: NonceProof) -> None:
+    """Add the proof's w equations g^v_j = a_j alpha_j^c to ``batch`` (algebra/batch.py),
+    weighted: prod a_j^rho_j alpha_j^(rho_j c) == g^(sum rho_j v_j).  The shape and the
+    commitments' small-order components are checked first (InvalidProof; the caller
+    then verifies with :func:`verify_nonce_knowledge` for the exact message)."""
+    group = transcript.group
+    _check_ciphertexts(transcript, public_key, ciphertexts)
+    w = len(ciphertexts)
+    if len(proof.commitments) != w or len(proof.responses) != w:
+        raise InvalidProof(f"nonce proof has {len(proof.commitments)} commitments and {len(proof.responses)} "
+                           f"responses, the ballot has {w} ciphertexts")
+    for j, (a, v) in enumerate(zip(proof.commitments, proof.responses, strict=True)):
+        group.check_element(a, f"nonce proof a[{j}]")
+        if v.group.q != group.q or not no_small_component(group, a):
+            raise InvalidProof(f"nonce proof component {j}: not batchable")
+    c = _challenge(transcript, public_key, ciphertexts, proof.commitments).value
+    g_exp = 0
+    for ct, a, v in zip(ciphertexts, proof.commitments, proof.responses, strict=True):
+        rho = weight()
+        batch.left(a, rho)
+        batch.left(ct.alpha, rho * c)
+        g_exp += rho * v.value
+    batch.right_g(g_exp)

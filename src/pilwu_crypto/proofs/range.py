@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pilwu_crypto.algebra.batch import LinearBatch, no_small_component, weight
 from pilwu_crypto.algebra.domains import DST_RANGE
 from pilwu_crypto.algebra.group import Element, Group, Scalar
 from pilwu_crypto.algebra.transcript import Transcript
@@ -155,3 +156,44 @@ def verify_range(transcript: Transcript, public_key: PublicKey, ciphertext: Ciph
         if k_table.pow(br.v) != br.b * shifted ** br.c:
             raise InvalidProof(f"range branch {j}: K^v != b * (beta / g^j)^c")
         shifted = shifted * g_inv
+
+
+def batch_range(batch: LinearBatch, transcript: Transcript, public_key: PublicKey, ciphertext: Ciphertext,
+                limit: int, proof: RangeProof) -> None:
+    """Add the proof's 2(L + 1) branch equations to ``batch`` (algebra/batch.py) after the
+    checks that need no exponentiation: branch count, commitments free of small-order
+    components, sum of the branch challenges.  Raises InvalidProof when one of those fails
+    (the caller then verifies the item with :func:`verify_range` for its exact message).
+
+    With independent weights rho_j, sigma_j for the two equations of branch j::
+
+        prod_j a_j^rho_j b_j^sigma_j * alpha^(sum rho_j c_j) * beta^(sum sigma_j c_j)
+            == g^(sum rho_j v_j + sum sigma_j j c_j) * K^(sum sigma_j v_j)
+
+    which is the weighted product of g^v_j = a_j alpha^c_j and K^v_j = b_j (beta/g^j)^c_j.
+    """
+    _check_limit(limit)
+    group = transcript.group
+    if len(proof.branches) != limit + 1:
+        raise InvalidProof(f"range proof has {len(proof.branches)} branches, limit {limit} needs {limit + 1}")
+    for j, br in enumerate(proof.branches):
+        group.check_element(br.a, f"range a[{j}]")
+        group.check_element(br.b, f"range b[{j}]")
+        if not (no_small_component(group, br.a) and no_small_component(group, br.b)):
+            raise InvalidProof(f"range branch {j}: a commitment has a small-order component")
+    c = _challenge(transcript, public_key, ciphertext, limit, [(br.a, br.b) for br in proof.branches])
+    if sum((br.c.value for br in proof.branches), 0) % group.q != c.value:
+        raise InvalidProof("range: sum of branch challenges != transcript challenge")
+    alpha_exp = beta_exp = g_exp = k_exp = 0
+    for j, br in enumerate(proof.branches):
+        rho, sigma = weight(), weight()
+        batch.left(br.a, rho)
+        batch.left(br.b, sigma)
+        alpha_exp += rho * br.c.value
+        beta_exp += sigma * br.c.value
+        g_exp += rho * br.v.value + sigma * j * br.c.value
+        k_exp += sigma * br.v.value
+    batch.left(ciphertext.alpha, alpha_exp)
+    batch.left(ciphertext.beta, beta_exp)
+    batch.right_g(g_exp)
+    batch.right_k(k_exp)
