@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pilwu_crypto.algebra.groups import DEFAULT_GROUP, TEST_ONLY_GROUPS, get_group, group_names
-from pilwu_crypto.cli import mix, render, trustee
+from pilwu_crypto.cli import mix, render, trustee, vmn
 from pilwu_crypto.election.ballot import verify_ballot, verify_challenged
 from pilwu_crypto.election.plaintext import WRITE_IN_GROUPS, supports_write_ins
 from pilwu_crypto.election.simulation import kuwu_manifest, simulate_election, simulate_mixing
@@ -267,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     trustee.register(sub)  # pilwu trustee setup|init|reveal|shares|finish|context|status|decrypt|combine
     mix.register(sub)  # pilwu mix keygen|stage
+    vmn.register(sub)  # pilwu verify-vmn (Verificatum transcripts, issue 5)
     return parser
 
 

@@ -1,0 +1,7 @@
+"""Readers and verifiers for other systems' proofs (DESIGN.md §2, layer ``interop``).
+
+They reuse the core's groups (:mod:`pilwu_crypto.algebra`) and proof mathematics
+(:mod:`pilwu_crypto.proofs`) but parse and hash with the other system's own encodings.
+Currently: :mod:`pilwu_crypto.interop.verificatum`, a stand-alone verifier of
+Verificatum Mix-Net (VMN 3.1.0) proof transcripts.
+"""
