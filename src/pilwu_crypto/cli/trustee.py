@@ -19,6 +19,10 @@ trustee    ``decrypt``                 recomputes the tally from a record (A11),
                                        the record, writes its tally shares
 authority  ``combine``                 checks the shares, adds them and the result to
                                        the record, rewrites its index
+trustee    ``mix-decrypt``             verifies the record's mix chain and the record,
+                                       writes its shares of the mixed (final) list
+authority  ``mix-combine``             checks those shares, decodes the mixed list, adds
+                                       shares and result to the record (cli/mixdecrypt.py)
 =========  ==========================  =================================================
 
 Exit codes as for every ``pilwu`` command: 0 done; 1 refused or not valid (a message
@@ -123,8 +127,9 @@ FINGERPRINT_HEX_DIGITS = 20
 STAGES = {1: "keys generated, round-1 digest published", 2: "reveal published",
           3: "shares sent", 4: "keyed: the ceremony is finished"}
 NEXT_STEP = {1: "reveal", 2: "shares", 3: "finish", 4: "decrypt (after voting)"}
-# Verifier checks a trustee does not require before decrypting (they need the shares it is about to make).
-_POST_DECRYPTION_CHECKS = frozenset({"decryption", "result"})
+# Verifier checks a trustee does not require before decrypting (they need the shares it is about to make):
+# the tally's and the mixed list's, so that the two decryptions can be done in either order.
+POST_DECRYPTION_CHECKS = frozenset({"decryption", "result", "mix-decryption", "mix-result"})
 
 _S = TypeVar("_S", TrusteeRound1, TrusteeRound2, TrusteeRound3, KeyedTrustee)
 _P = TypeVar("_P", bound=argparse.ArgumentParser)
@@ -567,33 +572,59 @@ def _cast_ballots(reader: RecordReader) -> Iterator[EncryptedBallot]:
                 yield line.ballot
 
 
+def checked_out_path(args: argparse.Namespace) -> Path:
+    """``--out`` of a trustee's decryption step: Misuse if it exists without ``--force``
+    or if its directory does not exist (checked before any passphrase is asked)."""
+    out = Path(args.out)
+    if (out.exists() or out.is_symlink()) and not args.force:
+        raise Misuse(f"{out} exists; use --force to overwrite it")
+    if not (out.parent if str(out.parent) else Path(".")).is_dir():
+        raise Misuse(f"{out}: the directory {out.parent} does not exist")
+    return out
+
+
+def keyed_for_record(args: argparse.Namespace, reader: RecordReader, root: Path,
+                     step: str) -> tuple[KeyedTrustee, ElectionContext, dict[int, Element]]:
+    """The keyed trustee of ``--state`` and the record's context, once it is certain they
+    belong together: the state is past the ceremony (Misuse otherwise), the record's
+    context is the one its ceremony messages give, and its ceremony is the one this
+    trustee took part in, with the same commitments (Refused otherwise)."""
+    loaded = _load_state(args, reader.group)
+    keyed = _expect(loaded, KeyedTrustee, step)
+    ceremony, context, vkeys, commitments = record_context(reader)
+    _same_ceremony(loaded, ceremony, f"the record {root}")
+    if commitments != keyed.commitments:
+        raise Refused(f"the record's ceremony messages are not those trustee {keyed.trustee_id} accepted "
+                      "(its commitments differ)")
+    return keyed, context, vkeys
+
+
+def require_verified(root: Path, args: argparse.Namespace, refusal: str, scope: str,
+                     ignore: frozenset[str]) -> None:
+    """Run ``pilwu verify`` on the record (progress bars unless --quiet) and refuse, with
+    ``refusal: the record does not verify <scope>: check n (name): reason``, at the first
+    failed check whose name is not in ``ignore`` (the checks of what is about to be made)."""
+    with render.progress_bars(not args.quiet) as progress:
+        report = verify_record(root, progress=progress, allow_test_group=args.insecure_test_group)
+    for check in report.checks:
+        if check.name not in ignore and not check.ok:
+            reason = check.failures[0] if check.failures else check.skipped
+            raise Refused(f"{refusal}: the record does not verify {scope}: check {check.number} ({check.name}): "
+                          f"{reason}")
+
+
 def cmd_decrypt(args: argparse.Namespace) -> int:
     """Trustee: recompute the tally from the record's cast ballots (A11), check the
     record up to its tally, and write this trustee's tally shares."""
     root = Path(args.record)
     reader = RecordReader(root)
     allow_group(reader.group, args)
-    out = Path(args.out)
-    if (out.exists() or out.is_symlink()) and not args.force:
-        raise Misuse(f"{out} exists; use --force to overwrite it")
-    if not (out.parent if str(out.parent) else Path(".")).is_dir():
-        raise Misuse(f"{out}: the directory {out.parent} does not exist")
-    loaded = _load_state(args, reader.group)
-    keyed = _expect(loaded, KeyedTrustee, "decrypt")
-    ceremony, context, _, commitments = record_context(reader)
-    _same_ceremony(loaded, ceremony, f"the record {root}")
-    if commitments != keyed.commitments:
-        raise Refused(f"the record's ceremony messages are not those trustee {keyed.trustee_id} accepted "
-                      "(its commitments differ)")
+    out = checked_out_path(args)
+    keyed, context, _ = keyed_for_record(args, reader, root, "decrypt")
     tally = reader.encrypted_tally()
     share = trustee_decrypt(context, keyed, tally, _cast_ballots(reader))
-    with render.progress_bars(not args.quiet) as progress:
-        report = verify_record(root, progress=progress, allow_test_group=args.insecure_test_group)
-    for check in report.checks:
-        if check.name not in _POST_DECRYPTION_CHECKS and not check.ok:
-            reason = check.failures[0] if check.failures else check.skipped
-            raise Refused(f"trustee {keyed.trustee_id} refuses to decrypt: the record does not verify up to its "
-                          f"tally: check {check.number} ({check.name}): {reason}")
+    require_verified(root, args, f"trustee {keyed.trustee_id} refuses to decrypt", "up to its tally",
+                     POST_DECRYPTION_CHECKS)
     write_tally_share_file(out, share, overwrite=args.force)
     say(f"trustee {keyed.trustee_id} (#{keyed.index}): the tally of {tally.ballot_count} cast ballots was "
          f"recomputed from the record and matches; the record verifies up to its tally")
@@ -655,7 +686,8 @@ def register(sub: argparse._SubParsersAction[_P]) -> None:
         "trustee", help="key ceremony and tally decryption, one laptop per trustee (files between laptops)",
         description="Key ceremony and tally decryption by trustees on separate laptops, exchanging files. "
                     "Order: setup (authority), init, reveal, shares, finish (each trustee), context (authority); "
-                    "after voting: decrypt (each present trustee), combine (authority). See docs/trustee-guide.md.")
+                    "after voting: decrypt (each present trustee), combine (authority); for a mixed election also "
+                    "mix-decrypt (each present trustee), mix-combine (authority). See docs/trustee-guide.md.")
     steps = trustee.add_subparsers(dest="step", required=True, metavar="STEP")
 
     p = steps.add_parser("setup", help="authority: create a ceremony directory (parameters, manifest, H_B)")
@@ -715,6 +747,27 @@ def register(sub: argparse._SubParsersAction[_P]) -> None:
     p.add_argument("shares", nargs="+", metavar="SHARE.json", help="tally-share files from 'pilwu trustee decrypt'")
     _test_group_option(p)
     p.set_defaults(func=_command("combine", cmd_combine))
+
+    # The mixed list's decryption lives in cli/mixdecrypt.py, which imports this module's helpers;
+    # importing it here (not at the top) breaks the cycle.
+    from pilwu_crypto.cli.mixdecrypt import cmd_mix_combine, cmd_mix_decrypt
+
+    p = steps.add_parser("mix-decrypt", help="trustee: verify a record's mix chain, write shares of its final list")
+    p.add_argument("record", metavar="RECORD_DIR")
+    p.add_argument("--state", required=True, metavar="PATH", help="this trustee's sealed (keyed) state file")
+    p.add_argument("--out", required=True, metavar="SHARE.json",
+                   help="where to write the decryption shares of the mixed list")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    _passphrase_option(p)
+    _test_group_option(p)
+    p.set_defaults(func=_command("mix-decrypt", cmd_mix_decrypt))
+
+    p = steps.add_parser("mix-combine", help="authority: add the mixed list's shares and decoded result to the record")
+    p.add_argument("record", metavar="RECORD_DIR")
+    p.add_argument("shares", nargs="+", metavar="SHARE.json", help="share files from 'pilwu trustee mix-decrypt'")
+    _test_group_option(p)
+    p.set_defaults(func=_command("mix-combine", cmd_mix_combine))
 
 
 __all__ = ["fingerprint", "register"]
