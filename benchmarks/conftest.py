@@ -32,7 +32,10 @@ _STARTED: list[str] = []
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Module | None:
-    """Collect bench_*.py files of this directory as test modules."""
+    """Collect bench_*.py files of this directory as test modules (a file named on the
+    command line is collected by pytest itself: not twice)."""
+    if parent.session.isinitpath(file_path):
+        return None
     if file_path.suffix == ".py" and file_path.name.startswith("bench_"):
         module: pytest.Module = pytest.Module.from_parent(parent, path=file_path)
         return module

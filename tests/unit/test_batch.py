@@ -142,3 +142,13 @@ def test_membership_batch_catches_every_kind_of_non_member() -> None:
     rows[3] = [members[3], r_elem]
     rows[7] = [minus]
     assert non_members(group, rows) == [3, 7]
+
+
+def test_safe_prime_group_validates_and_is_batchable() -> None:
+    """p = 2q + 1 (r = 1): validate() accepts it and the batch is sound (only {1, -1})."""
+    q = gmpy2.next_prime(2**255 + 12345)
+    while not gmpy2.is_prime(2 * q + 1):
+        q = gmpy2.next_prime(q)
+    group = ModPGroup("safe-prime", int(2 * q + 1), int(q), 4)
+    group.validate()
+    assert batchable(group)

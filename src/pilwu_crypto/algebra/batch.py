@@ -16,7 +16,7 @@ probability 1/2.  So every element that enters a batch must be known to have no
 small-order component:
 
 - ModP groups whose cofactor r = (p - 1)/(2q) is prime (pilwu-3072, electionguard-4096,
-  pilwu-test-512, any safe-prime group: checked once per group, :func:`batchable`): the
+  pilwu-test-512; r = 1 for a safe prime: checked once per group, :func:`batchable`): the
   subgroups of Z_p* have orders 1, 2, q, r, 2q, 2r, qr, 2qr with q and r > 2^128, so the
   only small subgroup is {+1, -1}.  A Legendre symbol (x | p) = 1 removes it (cheap: no
   exponentiation).  What is left may still have an order-r component; a random weight
@@ -69,7 +69,7 @@ def batchable(group: Group) -> bool:
         return True
     if isinstance(group, ModPGroup):
         r, rem = divmod(group.p - 1, 2 * gmpy2.mpz(group.q))
-        return rem == 0 and bool(gmpy2.is_prime(r, 32))
+        return rem == 0 and (r == 1 or bool(gmpy2.is_prime(r, 32)))
     return False
 
 

@@ -9,6 +9,8 @@ rejects the identity, g and duplicates, which hash-to-group makes negligible any
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from pilwu_crypto.algebra.domains import DST_GENERATORS
 from pilwu_crypto.algebra.group import Element, Group
 from pilwu_crypto.errors import InvalidParameters, OutOfRange
@@ -17,9 +19,18 @@ MAX_GENERATORS = 10_000_000
 
 
 def independent_generators(group: Group, seed: bytes, count: int) -> list[Element]:
-    """The first ``count`` independent generators for ``seed`` (e.g. derived from H_E)."""
+    """The first ``count`` independent generators for ``seed`` (e.g. derived from H_E).
+
+    The last few lists are cached (they are public and deterministic, and a derivation
+    costs about ten exponentiations per generator): a mix server, a verifier or a
+    trustee that derives them and then checks a list against them pays once."""
     if not 0 <= count <= MAX_GENERATORS:
         raise OutOfRange(f"generator count {count} not in [0, {MAX_GENERATORS}]")
+    return list(_derive(group, bytes(seed), count))
+
+
+@lru_cache(maxsize=4)
+def _derive(group: Group, seed: bytes, count: int) -> tuple[Element, ...]:
     prefix = len(seed).to_bytes(4, "big") + seed
     g = group.generator()
     out: list[Element] = []
@@ -31,7 +42,7 @@ def independent_generators(group: Group, seed: bytes, count: int) -> list[Elemen
             raise InvalidParameters(f"generator {i} for this seed is degenerate")
         seen.add(enc)
         out.append(h)
-    return out
+    return tuple(out)
 
 
 def check_generators(group: Group, seed: bytes, claimed: list[Element]) -> None:

@@ -100,15 +100,16 @@ class ModPGroup(Group):
 
     # ---- validation of the parameters themselves -----------------------------------
     def validate(self) -> None:
-        """Check p, q and r = (p - 1)/(2q) prime and g of order q (checklist A3, A23)."""
+        """Check p, q prime, r = (p - 1)/(2q) prime or 1 (a safe prime), g of order q
+        (checklist A3, A23): the only small subgroup of Z_p* is then {1, -1}."""
         rounds = 32
         if not gmpy2.is_prime(self._qz, rounds):
             raise InvalidParameters(f"{self.name}: q is not prime")
         if not gmpy2.is_prime(self.p, rounds):
             raise InvalidParameters(f"{self.name}: p is not prime")
         r, rem = divmod(self.p - 1, 2 * self._qz)
-        if rem != 0 or not gmpy2.is_prime(r, rounds):
-            raise InvalidParameters(f"{self.name}: (p - 1)/(2q) is not prime")
+        if rem != 0 or not (r == 1 or gmpy2.is_prime(r, rounds)):  # r = 1: a safe prime p = 2q + 1
+            raise InvalidParameters(f"{self.name}: (p - 1)/(2q) is neither 1 nor prime")
         if gmpy2.powmod(self._g.raw, self._qz, self.p) != 1 or self._g.raw == 1:
             raise InvalidParameters(f"{self.name}: g is not of order q")
 

@@ -66,7 +66,7 @@ from pilwu_crypto.errors import MalformedRecord, PilwuError
 from pilwu_crypto.proofs.shuffle import CiphertextVector
 from pilwu_crypto.record.codec import dumps_canonical, parse_json
 from pilwu_crypto.record.io import RecordReader, atomic_write, reopen_record
-from pilwu_crypto.record.layout import MAX_DOCUMENT_BYTES, MIX_RESULT_PATH, MIX_SERVERS_PATH, RESULT_PATH
+from pilwu_crypto.record.layout import MAX_MIX_DOCUMENT_BYTES, MIX_RESULT_PATH, MIX_SERVERS_PATH, RESULT_PATH
 from pilwu_crypto.record.mixcodec import (
     PublishedMixResult,
     mix_decryption_share_from_json,
@@ -135,9 +135,9 @@ def cmd_mix_decrypt(args: argparse.Namespace) -> int:
     require_verified(root, args, refusal, "up to its mixed list", POST_DECRYPTION_CHECKS)
     share = decrypt_final_list(context, keyed, final)
     data = dumps_canonical(mix_decryption_share_to_json(share))
-    if len(data) > MAX_DOCUMENT_BYTES:
+    if len(data) > MAX_MIX_DOCUMENT_BYTES:
         raise Refused(f"the shares of {len(final)} vectors take {len(data)} bytes, more than the "
-                      f"{MAX_DOCUMENT_BYTES}-byte limit of a record document")
+                      f"{MAX_MIX_DOCUMENT_BYTES}-byte limit of a mix decryption document")
     atomic_write(out.parent, out.name, data)  # replaces the name itself (a symlink is not followed)
     say(f"trustee {keyed.trustee_id} (#{keyed.index}): the mix chain of {len(reader.mix_stage_files())} stages "
         "verifies and the record verifies up to its mixed list")
@@ -153,13 +153,14 @@ def read_share_file(path: Path, group: Group) -> MixDecryptionShare:
     MalformedRecord ``path: reason`` if it is not such a document."""
     try:
         with open(path, "rb") as f:
-            data = f.read(MAX_DOCUMENT_BYTES + 1)
+            data = f.read(MAX_MIX_DOCUMENT_BYTES + 1)
     except FileNotFoundError:
         raise Misuse(f"{path}: no such share file") from None
     except OSError as exc:
         raise Misuse(f"{path}: cannot be read ({exc.strerror or 'error'})") from None
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise MalformedRecord(f"{path}: larger than the {MAX_DOCUMENT_BYTES}-byte limit of a JSON document")
+    if len(data) > MAX_MIX_DOCUMENT_BYTES:
+        raise MalformedRecord(f"{path}: larger than the {MAX_MIX_DOCUMENT_BYTES}-byte limit of a mix decryption "
+                              "document")
     try:
         return mix_decryption_share_from_json(group, parse_json(data))
     except PilwuError as exc:

@@ -66,6 +66,7 @@ from pilwu_crypto.record.layout import (
     REVEALS_PATH,
     SHARES_PATH,
     ballot_path,
+    document_limit,
     is_ballot_path,
     is_mix_decryption_path,
     is_mix_stage_output_path,
@@ -345,8 +346,9 @@ class RecordWriter:
 
     def _write_document(self, path: str, doc: JsonObject) -> None:
         data = codec.dumps_canonical(doc)
-        if len(data) > MAX_DOCUMENT_BYTES:
-            raise RecordWriteError(f"{path}: {len(data)} bytes exceed the {MAX_DOCUMENT_BYTES}-byte limit")
+        limit = document_limit(path)
+        if len(data) > limit:
+            raise RecordWriteError(f"{path}: {len(data)} bytes exceed the {limit}-byte limit")
         self._claim(path)
         try:
             atomic_write(self.root, path, data)
@@ -661,9 +663,9 @@ class RecordReader:
         """The bytes of a listed document after checking the size limit and the SHA-256."""
         entry, f = self._open_listed(path)
         with f:
-            if entry.size > MAX_DOCUMENT_BYTES:
-                raise MalformedRecord(f"{path}: larger than the {MAX_DOCUMENT_BYTES}-byte limit "
-                                      "of a JSON document")
+            limit = document_limit(path)
+            if entry.size > limit:
+                raise MalformedRecord(f"{path}: larger than the {limit}-byte limit of this JSON document")
             try:
                 data = f.read(entry.size + 1)
             except OSError as exc:

@@ -18,6 +18,10 @@ FORMAT_VERSION = 1
 
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 """Largest JSON document accepted (16 MiB), index.json included."""
+MAX_MIX_DOCUMENT_BYTES = 512 * 1024 * 1024
+"""Largest mix stage or mix decryption document (512 MiB): their size grows with the list
+(about 2.4 KB per ciphertext component and 3 elements per vector at 3072 bits), so a
+list of 100,000 ballots of width 1 fits; see document_limit."""
 MAX_LINE_BYTES = 1024 * 1024
 """Largest JSON Lines line accepted (1 MiB, not counting its newline)."""
 MAX_DEPTH = 32
@@ -199,3 +203,12 @@ def trustee_of_mix_decryption_path(path: str) -> str:
 def is_mixnet_path(path: str) -> bool:
     """True for any file of the mix-net part (mixnet/...)."""
     return path.startswith(MIXNET_DIR + "/")
+
+
+def document_limit(path: str) -> int:
+    """The size limit of the JSON document at ``path``: MAX_MIX_DOCUMENT_BYTES for a mix
+    stage or mix decryption share (proportional to the mixed list), MAX_DOCUMENT_BYTES
+    for every other document."""
+    if mix_stage_position(path) is not None or is_mix_decryption_path(path):
+        return MAX_MIX_DOCUMENT_BYTES
+    return MAX_DOCUMENT_BYTES

@@ -35,11 +35,10 @@ def first_mix_input(reader: RecordReader, context: ElectionContext) -> list[Ciph
 
 def verified_final_list(reader: RecordReader, context: ElectionContext, *,
                         min_servers: int = DEFAULT_MIN_SERVERS) -> list[CiphertextVector]:
-    """The last stage's output once the whole chain verifies (InvalidProof / InvalidParameters
-    naming the stage otherwise); the first input itself when no stage exists yet."""
+    """The last stage's output once the whole chain verifies: at least ``min_servers``
+    stages by distinct registered servers (InvalidProof / InvalidParameters naming the
+    stage otherwise; never the unmixed input, which a caller could decrypt ballot by ballot)."""
     first = first_mix_input(reader, context)
     stages = reader.mix_stages()
-    if not stages:
-        return first
     return verify_chain(context, reader.mix_servers(), mix_generators(context, len(first)), first, stages,
                         min_servers=min_servers)
