@@ -169,12 +169,13 @@ def test_test_group_record_not_verified_without_flag(demo_record: Path) -> None:
 def test_internal_error_is_one_line_and_not_verified(monkeypatch: pytest.MonkeyPatch,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     import pilwu_crypto.cli as cli
+    import pilwu_crypto.cli.verify as verify_cmd
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(cli, "verify_record", broken)
-    assert cli.main(["verify", "anything", "--quiet"]) == 1
+    monkeypatch.setattr(verify_cmd, "verify_record", broken)
+    assert cli.main(["verify", "anything", "--quiet", "--workers", "1"]) == 1
     err = capsys.readouterr().err
     assert "internal error" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 

@@ -5,7 +5,7 @@ verification gives, nothing else (issue 6 §1; Bellare–Garay–Rabin, Boyd–P
 from __future__ import annotations
 
 import dataclasses
-import random
+from dataclasses import dataclass
 
 import gmpy2
 import pytest
@@ -14,38 +14,75 @@ from pilwu_crypto.algebra.batch import LinearBatch, MembershipBatch, batchable, 
 from pilwu_crypto.algebra.group import Element, Group
 from pilwu_crypto.algebra.groups import get_group
 from pilwu_crypto.algebra.modp import ModPGroup
-from pilwu_crypto.election.ballot import EncryptedBallot, verify_ballot
+from pilwu_crypto.election.ballot import (
+    ChallengedBallot,
+    EncryptedBallot,
+    PlaintextBallot,
+    challenge_ballot,
+    encrypt_ballot,
+    seal_ballot,
+    verify_ballot,
+)
 from pilwu_crypto.election.batchverify import non_members, verify_ballots
-from pilwu_crypto.election.simulation import SimulatedElection, kuwu_manifest, simulate_election
+from pilwu_crypto.election.context import ElectionContext
+from pilwu_crypto.election.device import DeviceRegistration
+from pilwu_crypto.election.simulation import kuwu_manifest
 from pilwu_crypto.errors import PilwuError
+from tests.unit.test_ballot import Env, make_env
 from tests.unit.test_write_ins import WRITE_IN
 
 
+@dataclass
+class Signed:
+    """Ballots of one device whose key the test holds, so tampered ballots are re-signed
+    (their envelope verifies and only the proofs are wrong: the batch path is exercised)."""
+
+    env: Env
+    cast: list[EncryptedBallot]
+    challenged: list[ChallengedBallot]
+
+    @property
+    def context(self) -> ElectionContext:
+        return self.env.ctx
+
+
 @pytest.fixture(scope="module")
-def sim(group: Group) -> SimulatedElection:
+def sim(group: Group) -> Signed:
     manifest = WRITE_IN if group.name == "P-256" else kuwu_manifest(["A", "B", "C"])
-    return simulate_election(group, manifest, voters=12, challenged=2, rng=random.Random(4))
+    env = make_env(group, manifest)
+    contest = manifest.contests[0]
+    cast, challenged = [], []
+    for i in range(14):
+        choice = {contest.contest_id: {contest.options[i % len(contest.options)].option_id: 1}}
+        ballot, secrets = encrypt_ballot(env.ctx, env.device, PlaintextBallot(f"b-{i}", choice), env.code0)
+        if i < 12:
+            cast.append(ballot)
+        else:
+            challenged.append(challenge_ballot(ballot, secrets))
+    return Signed(env, cast, challenged)
 
 
-def regs(sim: SimulatedElection) -> dict[str, object]:
-    return {d.device_id: d for d in sim.devices}
+def regs(sim: Signed) -> dict[str, DeviceRegistration]:
+    return sim.env.regs
 
 
-def single(sim: SimulatedElection, ballot: EncryptedBallot) -> str | None:
+def single(sim: Signed, ballot: EncryptedBallot) -> str | None:
     try:
-        verify_ballot(sim.context, regs(sim), ballot)  # type: ignore[arg-type]
+        verify_ballot(sim.context, regs(sim), ballot)
     except PilwuError as exc:
         return str(exc)
     return None
 
 
-def with_branch(ballot: EncryptedBallot, option: int, change: dict[str, object]) -> EncryptedBallot:
+def with_branch(sim: Signed, ballot: EncryptedBallot, option: int, change: dict[str, object]) -> EncryptedBallot:
+    """The ballot with branch 0 of one option's proof changed, re-signed by its device."""
     c0 = ballot.contests[0]
     o = c0.options[option]
     br = dataclasses.replace(o.proof.branches[0], **change)  # type: ignore[arg-type]
     o2 = dataclasses.replace(o, proof=dataclasses.replace(o.proof, branches=(br, *o.proof.branches[1:])))
     options = tuple(o2 if i == option else x for i, x in enumerate(c0.options))
-    return dataclasses.replace(ballot, contests=(dataclasses.replace(c0, options=options), *ballot.contests[1:]))
+    contests = (dataclasses.replace(c0, options=options), *ballot.contests[1:])
+    return seal_ballot(sim.context, sim.env.device, ballot.ballot_id, contests, ballot.previous_code)
 
 
 def test_groups_in_use_are_batchable() -> None:
@@ -64,13 +101,13 @@ def test_composite_cofactor_group_is_not_batchable() -> None:
     assert not batchable(ModPGroup("composite-cofactor", p, q, g))
 
 
-def test_honest_ballots_pass_in_one_batch(sim: SimulatedElection) -> None:
-    items = [*sim.cast, *sim.challenged]
-    assert verify_ballots(sim.context, regs(sim), items) == [None] * len(items)  # type: ignore[arg-type]
+def test_honest_ballots_pass_in_one_batch(sim: Signed) -> None:
+    items: list[EncryptedBallot | ChallengedBallot] = [*sim.cast, *sim.challenged]
+    assert verify_ballots(sim.context, regs(sim), items) == [None] * len(items)
 
 
 @pytest.mark.parametrize("tamper", ["v", "c", "a-negated", "b-moved", "signature"])
-def test_each_tampered_ballot_is_named_exactly(sim: SimulatedElection, tamper: str) -> None:
+def test_each_tampered_ballot_is_named_exactly(sim: Signed, tamper: str) -> None:
     group = sim.context.group
     items = list(sim.cast)
     victims = [2, 7]
@@ -78,33 +115,34 @@ def test_each_tampered_ballot_is_named_exactly(sim: SimulatedElection, tamper: s
         b = items[i]
         br = b.contests[0].options[1].proof.branches[0]
         if tamper == "v":
-            items[i] = with_branch(b, 1, {"v": group.scalar((br.v.value + 1) % group.q)})
+            items[i] = with_branch(sim, b, 1, {"v": group.scalar((br.v.value + 1) % group.q)})
         elif tamper == "c":
-            items[i] = with_branch(b, 1, {"c": group.scalar((br.c.value + 1) % group.q)})
+            items[i] = with_branch(sim, b, 1, {"c": group.scalar((br.c.value + 1) % group.q)})
         elif tamper == "a-negated" and isinstance(group, ModPGroup):
             minus = Element(group, group.p - br.a.raw)  # -a: order-2 component (Boyd–Pavlovski)
-            items[i] = with_branch(b, 1, {"a": minus})
+            items[i] = with_branch(sim, b, 1, {"a": minus})
         elif tamper == "b-moved":
-            items[i] = with_branch(b, 1, {"b": br.b * group.generator()})
+            items[i] = with_branch(sim, b, 1, {"b": br.b * group.generator()})
         else:
             items[i] = dataclasses.replace(b, signature=bytes(64))
-    results = verify_ballots(sim.context, regs(sim), items)  # type: ignore[arg-type]
+    results = verify_ballots(sim.context, regs(sim), items)
     expected = [single(sim, b) for b in items]
     assert [None if r is None else str(r) for r in results] == expected
     if tamper != "a-negated" or isinstance(group, ModPGroup):
         assert [i for i, e in enumerate(expected) if e] == victims
 
 
-def test_two_wrong_equations_that_cancel_are_caught(sim: SimulatedElection) -> None:
+def test_two_wrong_equations_that_cancel_are_caught(sim: Signed) -> None:
     """Shifting one branch's v by +1 and another ballot's by -1 keeps a plain (unweighted)
     product equal; the random weights do not."""
     group = sim.context.group
     items = list(sim.cast)
     for i, delta in ((0, 1), (1, -1)):
         br = items[i].contests[0].options[0].proof.branches[0]
-        items[i] = with_branch(items[i], 0, {"v": group.scalar((br.v.value + delta) % group.q)})
-    results = verify_ballots(sim.context, regs(sim), items)  # type: ignore[arg-type]
+        items[i] = with_branch(sim, items[i], 0, {"v": group.scalar((br.v.value + delta) % group.q)})
+    results = verify_ballots(sim.context, regs(sim), items)
     assert [i for i, r in enumerate(results) if r] == [0, 1]
+    assert all("range branch 0: g^v != a * alpha^c" in str(results[i]) for i in (0, 1))
 
 
 def test_linear_batch_rejects_false_equation_and_accepts_true(group: Group) -> None:

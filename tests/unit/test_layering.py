@@ -15,7 +15,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "pilwu_crypto"
 
 LAYERS = ["errors", "algebra", "elgamal", "proofs", "threshold", "election", "record", "interop",
-          "verify", "cli"]
+          "verify", "bench", "cli"]
 THIRD_PARTY_ALLOWED = {"gmpy2", "Crypto"}
 CLI_EXTRA_ALLOWED = {"rich"}  # the one table/progress package the CLI may use
 

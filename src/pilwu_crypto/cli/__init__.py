@@ -16,7 +16,6 @@ key and stage on its own machine: :mod:`pilwu_crypto.cli.mix`).
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import time
@@ -24,12 +23,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pilwu_crypto.algebra.groups import DEFAULT_GROUP, TEST_ONLY_GROUPS, get_group, group_names
-from pilwu_crypto.cli import mix, render, trustee, vmn
+from pilwu_crypto.cli import bench, mix, render, trustee, verify, vmn
+from pilwu_crypto.cli.steps import Misuse
 from pilwu_crypto.election.ballot import verify_ballot, verify_challenged
 from pilwu_crypto.election.plaintext import WRITE_IN_GROUPS, supports_write_ins
 from pilwu_crypto.election.simulation import kuwu_manifest, simulate_election, simulate_mixing
 from pilwu_crypto.errors import InvalidParameters, PilwuError, RecordUnreadable
-from pilwu_crypto.record.io import RecordReader, atomic_write, write_simulated_election, write_simulated_mix
+from pilwu_crypto.record.io import RecordReader, write_simulated_election, write_simulated_mix
 from pilwu_crypto.verify.checks import verify_record
 
 EXIT_OK = 0
@@ -138,23 +138,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK if report.valid else EXIT_INVALID
 
 
-# ---- verify ------------------------------------------------------------------------------
-def cmd_verify(args: argparse.Namespace) -> int:
-    root = Path(args.record)
-    with render.progress_bars(not args.quiet) as progress:
-        report = verify_record(root, progress=progress, allow_test_group=args.insecure_test_group)
-    if args.json:
-        text = json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
-        if args.json == "-":
-            sys.stdout.write(text)
-        else:
-            target = Path(args.json).resolve()
-            atomic_write(target.parent, target.name, text.encode("utf-8"))
-    if args.json != "-":
-        render.print_report(report)
-    return EXIT_OK if report.valid else EXIT_INVALID
-
-
 # ---- check-ballot --------------------------------------------------------------------------
 def cmd_check_ballot(args: argparse.Namespace) -> int:
     code = args.code.strip().lower()
@@ -249,13 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
     demo.set_defaults(func=cmd_demo)
 
-    ver = sub.add_parser("verify", help="verify an election record")
-    ver.add_argument("record", help="the record directory")
-    ver.add_argument("--json", metavar="PATH", help="also write the report as JSON (- for stdout)")
-    ver.add_argument("--quiet", action="store_true", help="no progress bars")
-    ver.add_argument("--insecure-test-group", action="store_true",
-                     help="accept a record on a test-only group (never a real election)")
-    ver.set_defaults(func=cmd_verify)
+    verify.register(sub)  # pilwu verify RECORD|VILLAGES [--workers N] [--dask ADDRESS]
 
     chk = sub.add_parser("check-ballot", help="look up a confirmation code in a record")
     chk.add_argument("record", help="the record directory")
@@ -268,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     trustee.register(sub)  # pilwu trustee setup|init|reveal|shares|finish|context|status|decrypt|combine
     mix.register(sub)  # pilwu mix keygen|stage
     vmn.register(sub)  # pilwu verify-vmn (Verificatum transcripts, issue 5)
+    bench.register(sub)  # pilwu bench (time and pe per operation, issue 6 §6)
     return parser
 
 
@@ -277,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         code: int = args.func(args)
         return code
-    except UsageError as exc:
+    except (UsageError, Misuse) as exc:
         return _fail(f"error: {exc}", EXIT_USAGE)
     except RecordUnreadable as exc:
         return _fail(f"cannot read the record: {exc}", EXIT_USAGE)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -107,3 +108,18 @@ def print_report(report: VerificationReport) -> None:
         out.print("[bold green]VALID[/]: every check passed.")
     else:
         out.print(f"[bold red]NOT VALID[/]: {report.first_failure()}")
+
+
+def villages_table(rows: list[tuple[str, VerificationReport | str]]) -> Table:
+    """One line per village record: name, fingerprint, ballots, verdict (or why unreadable)."""
+    table = Table(title="Village records")
+    for column, justify in (("village", "left"), ("fingerprint", "left"), ("ballots", "right"),
+                            ("verdict", "left")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for name, r in rows:
+        if isinstance(r, str):
+            table.add_row(name, "-", "-", f"[red]{escape(r)}[/]")
+        else:
+            verdict = "[green]valid[/]" if r.valid else f"[red]NOT VALID[/]: {escape(r.first_failure())}"
+            table.add_row(name, r.fingerprint[:16], str(r.ballots_cast), verdict)
+    return table

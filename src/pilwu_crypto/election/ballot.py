@@ -714,7 +714,7 @@ class ReplayGuard:
         if bid in self._ids:
             raise InvalidBallot(f"ballot {bid}: duplicate ballot id")
         fresh: dict[bytes, str] = {}
-        for what, data in _replay_items(ballot):
+        for what, data in replay_items(ballot):
             d = self._digest(data)
             earlier = self._seen.get(d)
             if earlier is not None:
@@ -727,7 +727,7 @@ class ReplayGuard:
         self._seen.update(dict.fromkeys(fresh, bid))
 
 
-def _replay_items(ballot: EncryptedBallot) -> list[tuple[str, bytes]]:
+def replay_items(ballot: EncryptedBallot) -> list[tuple[str, bytes]]:
     """(position, encoding) of every alpha and every proof commitment of a ballot."""
     items: list[tuple[str, bytes]] = []
 

@@ -671,11 +671,22 @@ def ciphertext_to_json(ct: Ciphertext) -> JsonObject:
     return {"alpha": element_to_hex(ct.alpha), "beta": element_to_hex(ct.beta)}
 
 
-def ciphertext_from_json(group: Group, value: object, where: str) -> Ciphertext:
-    """A ciphertext: both components fully validated (range and subgroup, checklist A7)."""
+def ciphertext_from_json(group: Group, value: object, where: str, unchecked: list[Element] | None = None
+                         ) -> Ciphertext:
+    """A ciphertext: both components fully validated (range and subgroup, checklist A7).
+
+    With ``unchecked`` (a list), the subgroup check is deferred: the components are
+    checked for encoding and range only and appended to the list, which the caller MUST
+    pass through a membership check (algebra/batch.py) before using them — the verifier's
+    batched path (verify/ballots.py), where it costs a fraction of an exponentiation."""
     obj = _object(value, where, ("alpha", "beta"))
-    return Ciphertext(element_from_hex(group, obj["alpha"], _at(where, "alpha")),
-                      element_from_hex(group, obj["beta"], _at(where, "beta")))
+    if unchecked is None:
+        return Ciphertext(element_from_hex(group, obj["alpha"], _at(where, "alpha")),
+                          element_from_hex(group, obj["beta"], _at(where, "beta")))
+    alpha = element_from_hex(group, obj["alpha"], _at(where, "alpha"), subgroup_check=False)
+    beta = element_from_hex(group, obj["beta"], _at(where, "beta"), subgroup_check=False)
+    unchecked += (alpha, beta)
+    return Ciphertext(alpha, beta)
 
 
 # ====================================================================== ceremony ====
@@ -941,35 +952,41 @@ def nonce_proof_from_json(group: Group, value: object, where: str, max_width: in
     return NonceProof(commitments, responses)
 
 
-def _write_in_from_json(group: Group, value: object, where: str) -> EncryptedWriteIn:
+def _write_in_from_json(group: Group, value: object, where: str,
+                        unchecked: list[Element] | None = None) -> EncryptedWriteIn:
     obj = _object(value, where, ("ciphertexts", "proof"))
     cts = _items(obj["ciphertexts"], _at(where, "ciphertexts"), MAX_WRITE_IN_ELEMENTS,
-                 lambda v, w: ciphertext_from_json(group, v, w), min_length=1)
+                 lambda v, w: ciphertext_from_json(group, v, w, unchecked), min_length=1)
     proof = nonce_proof_from_json(group, obj["proof"], _at(where, "proof"))
     return _build(where, lambda: EncryptedWriteIn(cts, proof))
 
 
-def _encrypted_option_from_json(group: Group, value: object, where: str) -> EncryptedOption:
+def _encrypted_option_from_json(group: Group, value: object, where: str,
+                                unchecked: list[Element] | None = None) -> EncryptedOption:
     obj = _object(value, where, ("option_id", "ciphertext", "proof"))
     oid = _id(obj["option_id"], _at(where, "option_id"))
-    ct = ciphertext_from_json(group, obj["ciphertext"], _at(where, "ciphertext"))
+    ct = ciphertext_from_json(group, obj["ciphertext"], _at(where, "ciphertext"), unchecked)
     proof = range_proof_from_json(group, obj["proof"], _at(where, "proof"))
     return _build(where, lambda: EncryptedOption(oid, ct, proof))
 
 
-def _encrypted_contest_from_json(group: Group, value: object, where: str) -> EncryptedContest:
+def _encrypted_contest_from_json(group: Group, value: object, where: str,
+                                 unchecked: list[Element] | None = None) -> EncryptedContest:
     keys = ("contest_id", "options", "sum_proof")
     obj = _object(value, where, keys + (("write_in",) if isinstance(value, dict) and "write_in" in value else ()))
     cid = _id(obj["contest_id"], _at(where, "contest_id"))
     options = _items(obj["options"], _at(where, "options"), MAX_OPTIONS,
-                     lambda v, w: _encrypted_option_from_json(group, v, w))
+                     lambda v, w: _encrypted_option_from_json(group, v, w, unchecked))
     sum_proof = range_proof_from_json(group, obj["sum_proof"], _at(where, "sum_proof"))
-    write_in = _write_in_from_json(group, obj["write_in"], _at(where, "write_in")) if "write_in" in obj else None
+    write_in = (_write_in_from_json(group, obj["write_in"], _at(where, "write_in"), unchecked)
+                if "write_in" in obj else None)
     return _build(where, lambda: EncryptedContest(cid, options, sum_proof, write_in))
 
 
-def encrypted_ballot_from_json(group: Group, value: object, where: str) -> EncryptedBallot:
-    """A ballot; ciphertexts fully validated, proof commitments range-checked (A7)."""
+def encrypted_ballot_from_json(group: Group, value: object, where: str,
+                               unchecked: list[Element] | None = None) -> EncryptedBallot:
+    """A ballot; ciphertexts fully validated (or deferred into ``unchecked``, see
+    ciphertext_from_json), proof commitments range-checked (A7)."""
     obj = _object(value, where, ("ballot_id", "device_id", "previous_code", "confirmation_code",
                                  "signature", "contests"))
     bid = _id(obj["ballot_id"], _at(where, "ballot_id"))
@@ -978,7 +995,7 @@ def encrypted_ballot_from_json(group: Group, value: object, where: str) -> Encry
     code = hex_from_json(obj["confirmation_code"], _at(where, "confirmation_code"), CODE_SIZE)
     signature = hex_from_json(obj["signature"], _at(where, "signature"), SIGNATURE_SIZE)
     contests = _items(obj["contests"], _at(where, "contests"), MAX_CONTESTS,
-                      lambda v, w: _encrypted_contest_from_json(group, v, w))
+                      lambda v, w: _encrypted_contest_from_json(group, v, w, unchecked))
     return _build(where, lambda: EncryptedBallot(bid, did, contests, previous, code, signature))
 
 
@@ -1035,18 +1052,20 @@ def ballot_line_to_json(entry: EncryptedBallot | ChallengedBallot) -> JsonObject
     raise TypeError(f"expected an EncryptedBallot or a ChallengedBallot, got {type(entry).__name__}")
 
 
-def ballot_line_from_json(group: Group, value: object, where: str = "") -> EncryptedBallot | ChallengedBallot:
+def ballot_line_from_json(group: Group, value: object, where: str = "",
+                          unchecked: list[Element] | None = None) -> EncryptedBallot | ChallengedBallot:
     """One parsed line of a ballot file: an EncryptedBallot for a cast ballot, a
-    ChallengedBallot (the ballot and its reveal) for a challenged one."""
+    ChallengedBallot (the ballot and its reveal) for a challenged one.  ``unchecked``:
+    defer the ciphertexts' subgroup check (ciphertext_from_json)."""
     if not isinstance(value, dict):
         _fail(where, f"expected a JSON object, got {_kind(value)}")
     status = value.get("status")
     if status == "cast":
         obj = _object(value, where, ("status", "ballot"))
-        return encrypted_ballot_from_json(group, obj["ballot"], _at(where, "ballot"))
+        return encrypted_ballot_from_json(group, obj["ballot"], _at(where, "ballot"), unchecked)
     if status == "challenged":
         obj = _object(value, where, ("status", "ballot", "reveal"))
-        ballot = encrypted_ballot_from_json(group, obj["ballot"], _at(where, "ballot"))
+        ballot = encrypted_ballot_from_json(group, obj["ballot"], _at(where, "ballot"), unchecked)
         reveal = revealed_contests_from_json(group, obj["reveal"], _at(where, "reveal"))
         return ChallengedBallot(ballot, reveal)
     if "status" not in value:

@@ -524,6 +524,20 @@ def _malformed(prefix: str, exc: BaseException) -> MalformedRecord:
     return MalformedRecord(f"{prefix}: {_unexpected(exc)}")
 
 
+def parse_ballot_line(group: Group, path: str, line_no: int, raw: bytes,
+                      unchecked: list[Element] | None = None) -> BallotLine:
+    """One line of a ballot file from its bytes, exactly as :meth:`RecordReader.ballot_lines`
+    parses it (same MalformedRecord "path:line: …" messages).  ``unchecked``: defer the
+    ciphertexts' subgroup check into that list (codec.ciphertext_from_json)."""
+    try:
+        entry = codec.ballot_line_from_json(group, codec.parse_json(raw), "", unchecked)
+    except Exception as exc:
+        raise _malformed(f"{path}:{line_no}", exc) from None
+    if isinstance(entry, ChallengedBallot):
+        return BallotLine(path, line_no, "challenged", entry.ballot, entry)
+    return BallotLine(path, line_no, "cast", entry, None)
+
+
 class RecordReader:
     """Strict, streaming reader of one election record directory.
 
@@ -756,6 +770,16 @@ class RecordReader:
         return self._jsonl_lines(path, decode)
 
     def _jsonl_lines(self, path: str, decode: Callable[[Any], _T]) -> Iterator[tuple[int, _T]]:
+        for line_no, raw in self._raw_lines(path):
+            try:
+                value = decode(codec.parse_json(raw))
+            except Exception as exc:
+                raise _malformed(f"{path}:{line_no}", exc) from None
+            yield line_no, value
+
+    def _raw_lines(self, path: str) -> Iterator[tuple[int, bytes]]:
+        """(line number, bytes without the newline) of a listed JSON Lines file, streamed,
+        with the size and hash checks of :meth:`_jsonl` (MalformedRecord names file and line)."""
         entry, f = self._open_listed(path)
         h = hashlib.sha256()
         size = 0
@@ -778,11 +802,7 @@ class RecordReader:
                     if len(raw) > MAX_LINE_BYTES:
                         raise MalformedRecord(f"{path}:{line_no}: line longer than {MAX_LINE_BYTES} bytes")
                     raise MalformedRecord(f"{path}:{line_no}: truncated line (no newline at the end)")
-                try:
-                    value = decode(codec.parse_json(raw[:-1]))
-                except Exception as exc:
-                    raise _malformed(f"{path}:{line_no}", exc) from None
-                yield line_no, value
+                yield line_no, raw[:-1]
         if size != entry.size or h.hexdigest() != entry.sha256:
             raise MalformedRecord(f"{path}: sha256 does not match the index")
 
@@ -803,6 +823,14 @@ class RecordReader:
         return (BallotLine(path, line_no, "challenged", entry.ballot, entry)
                 if isinstance(entry, ChallengedBallot) else BallotLine(path, line_no, "cast", entry, None)
                 for line_no, entry in parsed)
+
+    def ballot_raw_lines(self, path: str) -> Iterator[tuple[int, bytes]]:
+        """The lines of a ballot file as bytes (for :func:`parse_ballot_line`), streamed with
+        the same size, line and hash checks as :meth:`ballot_lines`."""
+        if not is_ballot_path(path):
+            raise MalformedRecord(f"{path}: not a ballot file (ballots/<device id>.jsonl)")
+        self._present(path)
+        return self._raw_lines(path)
 
     def encrypted_shares(self) -> Iterator[EncryptedShare]:
         """ceremony/shares.jsonl streamed (also part of :meth:`ceremony`)."""

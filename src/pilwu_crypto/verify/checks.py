@@ -29,22 +29,22 @@ a record without one has exactly the eleven checks above:
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Executor
 from pathlib import Path
 
 from pilwu_crypto.algebra.group import Element
 from pilwu_crypto.algebra.groups import derivation_of
 from pilwu_crypto.algebra.modp import ModPGroup
 from pilwu_crypto.algebra.paramgen import rederive
-from pilwu_crypto.election.ballot import ReplayGuard, verify_ballot, verify_challenged
 from pilwu_crypto.election.context import ElectionContext, base_hash, election_hash
 from pilwu_crypto.election.decryption import TallyResult, decrypt_tally
-from pilwu_crypto.election.device import ChainVerifier, ClosingEntry, DeviceRegistration
+from pilwu_crypto.election.device import ClosingEntry, DeviceRegistration
 from pilwu_crypto.election.manifest import Manifest
-from pilwu_crypto.election.mixballot import MixedBallot, MixLayout, ballot_vector, decode_mixed_ballots, mix_layout
+from pilwu_crypto.election.mixballot import MixedBallot, MixLayout, decode_mixed_ballots, mix_layout
 from pilwu_crypto.election.mixnet import mix_generators, verify_chain, verify_mix_decryption_shares
 from pilwu_crypto.election.tally import TallyAccumulator
 from pilwu_crypto.elgamal import PublicKey
-from pilwu_crypto.errors import InvalidBallot, PilwuError
+from pilwu_crypto.errors import PilwuError
 from pilwu_crypto.proofs.shuffle import CiphertextVector
 from pilwu_crypto.record.io import RecordReader
 from pilwu_crypto.record.layout import MIX_RESULT_PATH
@@ -56,6 +56,7 @@ from pilwu_crypto.threshold.dkg import (
     verification_keys,
     verify_complaint,
 )
+from pilwu_crypto.verify.ballots import BallotChecks, run_ballot_checks
 from pilwu_crypto.verify.report import CheckResult, VerificationReport
 
 Progress = Callable[[str, int, int], None]
@@ -117,9 +118,11 @@ class _Run:
 
 
 def verify_record(root: Path, progress: Progress = _no_progress, *,
-                  allow_test_group: bool = False) -> VerificationReport:
-    """Verify the record at ``root``.  Raises RecordUnreadable only when the record's
-    root, index or parameters cannot be read at all; every other problem is a failed
+                  allow_test_group: bool = False, executor: Executor | None = None) -> VerificationReport:
+    """Verify the record at ``root``.  ``executor`` runs the ballot blocks (verify/ballots.py;
+    None: in this process); the report is the same whichever runs them.  Raises
+    RecordUnreadable only when the record's root, index or parameters cannot be read at
+    all; every other problem is a failed
     check in the returned report.  A record on a test-only group fails check 2 unless
     ``allow_test_group`` is set (only tests and demos on test groups set it)."""
     reader = RecordReader(root)
@@ -227,7 +230,7 @@ def verify_record(root: Path, progress: Progress = _no_progress, *,
         return report
 
     # 6-9 ballots, chains, duplicates, tally ---------------------------------------------
-    _verify_ballots(run, reader, context, progress)
+    _verify_ballots(run, reader, context, progress, executor)
 
     # 10 decryption ------------------------------------------------------------------------
     dec = run["decryption"]
@@ -279,8 +282,10 @@ def _check_result(run: _Run, reader: RecordReader, result: TallyResult, manifest
         res.fail(str(exc))
 
 
-def _verify_ballots(run: _Run, reader: RecordReader, context: ElectionContext, progress: Progress) -> None:
-    """Checks 6-9 in one streaming pass over every device's ballot file."""
+def _verify_ballots(run: _Run, reader: RecordReader, context: ElectionContext, progress: Progress,
+                    executor: Executor | None) -> None:
+    """Checks 6-9 in one streaming pass over every device's ballot file (verify/ballots.py:
+    the proofs in batches through ``executor``, the chains, duplicates and tally here)."""
     report = run.report
     ballots, chains, dups, tally_check = run["ballots"], run["code-chains"], run["duplicates"], run["tally"]
     try:
@@ -299,85 +304,18 @@ def _verify_ballots(run: _Run, reader: RecordReader, context: ElectionContext, p
             if closing.device_id in closings:
                 chains.fail(f"devices.json: two closing entries for device {closing.device_id}")
             closings[closing.device_id] = closing
-    guard = ReplayGuard()
     acc = TallyAccumulator(context.group, context.manifest)
     if run.mixnet:
         try:
             run.mix_layout = mix_layout(context)
         except PilwuError as exc:
             run["mix-input"].fail(f"manifest.json: {exc}")
-    files_by_device: dict[str, str] = {}
-    for path in reader.ballot_files():
-        device_id = Path(path).stem
-        files_by_device[device_id] = path
-    done = 0
-    for device_id in sorted(set(files_by_device) | set(registrations)):
-        maybe_path = files_by_device.get(device_id)
-        reg = registrations.get(device_id)
-        if reg is None:
-            chains.fail(f"{maybe_path}: ballots of unregistered device {device_id}")
-        if maybe_path is None:
-            chains.items += 1
-            if reg is not None:
-                try:
-                    ChainVerifier(context, reg).close(closings.get(device_id))
-                except PilwuError as exc:
-                    chains.fail(str(exc))
-            continue
-        path = maybe_path
-        chain = ChainVerifier(context, reg) if reg is not None else None
-        chain_ok = chain is not None
-        try:
-            for line in reader.ballot_lines(path):
-                where = f"{path}:{line.line_no}"
-                ballots.items += 1
-                b = line.ballot
-                try:
-                    if b.device_id != device_id:
-                        raise InvalidBallot(f"ballot {b.ballot_id} of device {b.device_id} in the file of {device_id}")
-                    if line.status == "cast":
-                        verify_ballot(context, registrations, b)
-                    elif line.challenged is not None:
-                        verify_challenged(context, registrations, line.challenged)
-                    else:
-                        raise InvalidBallot(f"ballot {b.ballot_id}: challenged without its reveal")
-                except PilwuError as exc:
-                    ballots.fail(f"{where}: {exc}")
-                if chain is not None and chain_ok:
-                    try:
-                        chain.add(b)
-                    except PilwuError as exc:
-                        chains.fail(f"{where}: {exc}")
-                        chain_ok = False
-                dups.items += 1
-                try:
-                    guard.add(b)
-                except PilwuError as exc:
-                    dups.fail(f"{where}: {exc}")
-                if run.mix_layout is not None and line.status == "cast":
-                    try:
-                        run.mix_input.append(ballot_vector(run.mix_layout, b))
-                    except PilwuError as exc:
-                        run["mix-input"].fail(f"{where}: {exc}")
-                if line.status == "cast":
-                    report.ballots_cast += 1
-                    try:
-                        acc.add(b)
-                    except PilwuError as exc:
-                        tally_check.fail(f"{where}: {exc}")
-                else:
-                    report.ballots_challenged += 1
-                done += 1
-                progress("ballots", done, 0)
-        except PilwuError as exc:
-            ballots.fail(f"{path}: {exc}")
-            chain_ok = False
-        chains.items += 1
-        if chain is not None and chain_ok:
-            try:
-                chain.close(closings.get(device_id))
-            except PilwuError as exc:
-                chains.fail(str(exc))
+    out = BallotChecks(ballots, chains, dups, tally_check, run["mix-input"] if run.mixnet else None,
+                       run.mix_layout, acc)
+    run_ballot_checks(out, reader, context, registrations, closings, executor, progress)
+    report.ballots_cast += out.cast
+    report.ballots_challenged += out.challenged
+    run.mix_input = out.mix_vectors
     for device_id in sorted(set(closings) - set(registrations)):
         chains.fail(f"devices.json: closing entry for unregistered device {device_id}")
     tally_check.items = 1
