@@ -174,10 +174,11 @@ def test_p256_marshalled_exactly_as_notes() -> None:
 
 def test_curve_names() -> None:
     assert curve_group("secp256r1").group is curve_group("P-256").group
-    with pytest.raises(InvalidParameters, match="a curve name Verificatum knows"):
-        curve_group("brainpoolp256r1")
-    with pytest.raises(InvalidParameters, match="not a Verificatum curve name"):
-        curve_group("Curve25519")
+    assert curve_group("prime192v1").group is curve_group("P-192").group is curve_group("secp192r1").group
+    assert curve_group("brainpoolp256r1").description == "ECqPGroup(brainpoolp256r1)"
+    for name in ("Curve25519", "brainpoolP256r1", "brainpoolp256t1", "secp160r1", "P-256 "):
+        with pytest.raises(InvalidParameters, match="not a Verificatum curve name"):
+            curve_group(name)
 
 
 @functools.cache

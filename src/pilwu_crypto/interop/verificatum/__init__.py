@@ -6,6 +6,7 @@ Modules, one responsibility each (../shared/verificatum/NOTES.md sections in bra
 - :mod:`.protinfo` — the protocol-info file, parsed defensively (§5)
 - :mod:`.hashing` — SHA-2 hashes, PRG, random oracle, Fiat–Shamir challenger (§4)
 - :mod:`.arithm` — the marshalled group, validated, and the encodings of its objects (§2, §3)
+- :mod:`.curves` — the named curves beyond the core's P-256/384/521, on gmpy2 (§3)
 - :mod:`.generators` — the global prefix ρ and the independent generators (§7, §8)
 - :mod:`.pos` — proofs of a shuffle: PoS, PoSC + CCPoS with keep lists (§9, §9b)
 - :mod:`.decryption` — the proof of correct distributed decryption (§10)

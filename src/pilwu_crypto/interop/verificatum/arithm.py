@@ -9,9 +9,10 @@ The marshalled group of ``<pgroup>`` is never trusted (issue 5, checklist A3, A9
   explicit groups), 1 < g < p and g^q = 1.  The encoding flag is a claim: Legendre
   membership is used only for encoding 1 (SAFEPRIME) *after* checking p = 2q + 1
   ourselves; every other encoding gets the full x^q = 1 test.
-* ``ECqPGroup`` → str(curve name): only names of curves we implement (P-256/384/521 and
-  their SEC/X9.62 aliases) are accepted, through the core's :class:`ECGroup`, whose
-  parameters are validated once (:meth:`ECGroup.validate`).
+* ``ECqPGroup`` → str(curve name): only the curve names VMN 3.1.0 knows (NOTES §3), each
+  with our own parameters: P-256/384/521 and their SEC/X9.62 aliases through the core's
+  :class:`ECGroup` (validated once by :meth:`ECGroup.validate`), every other one through
+  :class:`~pilwu_crypto.interop.verificatum.curves.WeierstrassCurve` (validated when built).
 
 Encodings (NOTES §2): field elements are leaves of exactly len(q.toByteArray()) bytes
 with value < q; ModP elements leaves of len(p.toByteArray()) bytes with 0 < x < p and
@@ -36,6 +37,7 @@ from pilwu_crypto.elgamal import Ciphertext
 from pilwu_crypto.errors import InvalidParameters, PilwuError
 from pilwu_crypto.interop.verificatum import bytetree as bt
 from pilwu_crypto.interop.verificatum.bytetree import ByteTree
+from pilwu_crypto.interop.verificatum.curves import ALIASES, CURVE_PARAMS, WeierstrassCurve, named_curve
 from pilwu_crypto.interop.verificatum.errors import VmnFormatError
 from pilwu_crypto.proofs.shuffle import CiphertextVector
 
@@ -50,7 +52,8 @@ EC_CLASS = "com.verificatum.arithm.ECqPGroup"
 
 ENCODING_RO, ENCODING_SAFEPRIME, ENCODING_SUBGROUP = 0, 1, 2
 
-# Verificatum's curve names (ECqPGroupParams) that are one of the NIST curves we implement.
+# Verificatum's curve names (ECqPGroupParams) that are one of the core's NIST curves; the
+# other names go to curves.WeierstrassCurve.
 _CURVE_ALIASES = {
     "P-256": "P-256", "secp256r1": "P-256", "prime256v1": "P-256",
     "P-384": "P-384", "secp384r1": "P-384",
@@ -61,7 +64,7 @@ KNOWN_VMN_CURVES = (
     "secp256k1", "secp256r1", "secp384r1", "secp521r1", "prime192v1", "prime192v2", "prime192v3",
     "prime239v1", "prime239v2", "prime239v3", "prime256v1", "brainpoolp192r1", "brainpoolp224r1",
     "brainpoolp256r1", "brainpoolp320r1", "brainpoolp384r1", "brainpoolp512r1")
-"""Every curve name VMN 3.1.0 knows (NOTES §3); those not in the table above are refused."""
+"""Every curve name VMN 3.1.0 knows (NOTES §3); all of them are implemented."""
 
 
 class VmnGroup:
@@ -83,7 +86,7 @@ class VmnGroup:
         if isinstance(group, ModPGroup):
             self.p = int(group.p)
             self.is_curve = False
-        elif isinstance(group, ECGroup):
+        elif isinstance(group, (ECGroup, WeierstrassCurve)):
             self.p = int(group.p)
             self.is_curve = True
         else:  # pragma: no cover - parse_group builds only these two
@@ -112,7 +115,7 @@ class VmnGroup:
         if xb == self._ff and yb == self._ff:
             return self.group.identity()  # the point at infinity is (-1, -1) (NOTES §2)
         curve = self.group
-        assert isinstance(curve, ECGroup)
+        assert isinstance(curve, (ECGroup, WeierstrassCurve))
         try:
             return curve.element_from_affine(int.from_bytes(xb, "big"), int.from_bytes(yb, "big"), what)
         except PilwuError as exc:
@@ -201,9 +204,17 @@ class VmnGroup:
             return bt.ser_leaf(int(a.raw).to_bytes(self.coord_len, "big"))
         if self.group.is_identity(a):
             return bt.ser_node([bt.ser_leaf(self._ff), bt.ser_leaf(self._ff)])
-        x, y = a.raw.xy
+        x, y = self.affine(a)
         return bt.ser_node([bt.ser_leaf(int(x).to_bytes(self.coord_len, "big")),
                             bt.ser_leaf(int(y).to_bytes(self.coord_len, "big"))])
+
+    def affine(self, a: Element) -> tuple[int, int]:
+        """Affine coordinates (x, y) of a finite curve point (either curve implementation)."""
+        group = self.group
+        if isinstance(group, WeierstrassCurve):
+            return group.affine(a)
+        x, y = a.raw.xy
+        return int(x), int(y)
 
     def ser_affine(self, x: int, y: int) -> bytes:
         """ser() of a curve point given by affine coordinates (generators: no conversion needed)."""
@@ -320,12 +331,20 @@ _CURVE_CACHE: dict[str, VmnGroup] = {}
 
 
 def curve_group(name: str) -> VmnGroup:
-    """The named curve, if it is one we implement; InvalidParameters otherwise (NOTES §3)."""
+    """The named curve, with our own parameters; InvalidParameters for any other name (NOTES §3)."""
     core = _CURVE_ALIASES.get(name)
     if core is None:
-        known = "a curve name Verificatum knows" if name in KNOWN_VMN_CURVES else "not a Verificatum curve name"
-        raise InvalidParameters(f"ECqPGroup: curve {name[:40]!r} is not supported ({known}; supported: "
-                                f"{', '.join(sorted(_CURVE_ALIASES))})")
+        if name not in KNOWN_VMN_CURVES or ALIASES.get(name, name) not in CURVE_PARAMS:
+            raise InvalidParameters(f"ECqPGroup: curve {name[:40]!r} is not supported (not a Verificatum curve "
+                                    f"name; supported: {', '.join(KNOWN_VMN_CURVES)})")
+        canonical = ALIASES.get(name, name)
+        cached = _CURVE_CACHE.get(canonical)
+        if cached is None:
+            cached = _CURVE_CACHE[canonical] = VmnGroup(named_curve(canonical), description=f"ECqPGroup({canonical})",
+                                                        safe_prime=False)
+        if name == canonical:
+            return cached
+        return VmnGroup(cached.group, description=f"ECqPGroup({name} = {canonical})", safe_prime=False)
     cached = _CURVE_CACHE.get(core)
     if cached is None:
         curve = ECGroup(core)

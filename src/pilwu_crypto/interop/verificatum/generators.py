@@ -25,6 +25,7 @@ from pilwu_crypto.algebra.modp import ModPGroup
 from pilwu_crypto.errors import InvalidParameters
 from pilwu_crypto.interop.verificatum import bytetree as bt
 from pilwu_crypto.interop.verificatum.arithm import VmnGroup
+from pilwu_crypto.interop.verificatum.curves import WeierstrassCurve, sqrt_mod
 from pilwu_crypto.interop.verificatum.hashing import PRG, HashFunction, random_oracle
 from pilwu_crypto.interop.verificatum.protinfo import ProtocolInfo
 
@@ -79,9 +80,8 @@ def derive_generators(vgroup: VmnGroup, rohash: HashFunction, rho: bytes, n_r: i
             serialized.append(vgroup.ser_element(el))
         return Generators(tuple(elements), tuple(serialized))
     curve = group
-    assert isinstance(curve, ECGroup)
+    assert isinstance(curve, (ECGroup, WeierstrassCurve))
     a, b = mpz(curve.a), mpz(curve.b)
-    sqrt_exp = (pz + 1) // 4  # p = 3 mod 4 on the curves we implement (ECGroup.validate)
     tried = 0
     while len(elements) < count:
         tried += 1
@@ -91,8 +91,9 @@ def derive_generators(vgroup: VmnGroup, rohash: HashFunction, rho: bytes, n_r: i
         f = (x * x % pz * x + a * x + b) % pz
         if gmpy2.legendre(f, pz) != 1:  # excludes f = 0 too
             continue
-        y = gmpy2.powmod(f, sqrt_exp, pz)
-        y = min(y, pz - y)  # normalised root (NOTES §8, §13)
+        root = sqrt_mod(f, pz)  # any root: normalised next (P-224 and secp224k1 have p = 1 mod 4)
+        assert root is not None
+        y = min(root, pz - root)  # normalised root (NOTES §8, §13)
         el = curve.element_from_affine(int(x), int(y), "generator")
         elements.append(el)
         serialized.append(vgroup.ser_affine(int(x), int(y)))
