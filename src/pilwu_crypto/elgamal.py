@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from pilwu_crypto.algebra.group import Element, FixedBase, Group, Scalar, SecretScalar
 from pilwu_crypto.errors import DecryptionError, NotInGroup, OutOfRange
@@ -95,6 +96,10 @@ class PublicKey:
 
     def __repr__(self) -> str:
         return f"PublicKey({self.group.name}, {self.element.to_bytes().hex()[:16]}…)"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The key only: a worker process uses its own group's table cache.
+        return (PublicKey, (self.element,))
 
 
 class SecretKey:

@@ -51,6 +51,9 @@ class Scalar:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Scalar is immutable")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Scalar, (self.group, self.value))
+
     def _coerce(self, other: Scalar | int) -> int:
         if isinstance(other, Scalar):
             if other.group.q != self.group.q:
@@ -126,6 +129,10 @@ class SecretScalar(Scalar):
     def __format__(self, spec: str) -> str:
         return repr(self)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A secret never leaves its process by pickling (an executor, a cache, a log).
+        raise TypeError("a SecretScalar cannot be pickled")
+
 
 class Element:
     """An element of a group's prime-order subgroup.  Immutable; always valid.
@@ -146,6 +153,11 @@ class Element:
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Element is immutable")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as its canonical bytes (executors ship elements between our own
+        # processes); decoded back without repeating the subgroup exponentiation.
+        return (_element_from_bytes, (self.group, self.to_bytes()))
 
     def __mul__(self, other: Element) -> Element:
         return self.group.op(self, other)
@@ -343,3 +355,8 @@ class Group(ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
+
+
+def _element_from_bytes(group: Group, data: bytes) -> Element:
+    """Unpickling of an Element (see Element.__reduce__)."""
+    return group.decode_element(data, "unpickled element", subgroup_check=False)

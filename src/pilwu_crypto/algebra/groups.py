@@ -13,9 +13,12 @@ Groups are created once per process and shared, so their fixed-base tables are t
 
 from __future__ import annotations
 
+import copyreg
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from pilwu_crypto.algebra.ec import ECGroup
 from pilwu_crypto.algebra.group import Group
 from pilwu_crypto.algebra.modp import ModPGroup
 from pilwu_crypto.errors import InvalidParameters
@@ -167,3 +170,23 @@ DERIVATIONS: dict[str, SeededDerivation] = {
 def derivation_of(name: str) -> SeededDerivation | None:
     """The seeded derivation of a pilwu parameter set, or None for imported/curve groups."""
     return DERIVATIONS.get(name)
+
+
+# ---- pickling: a registered group travels by name -----------------------------------------
+def _registered(name: str) -> Group:
+    """The shared instance of a registered group (unpickling; test groups included, since
+    only an object that was already admitted in the sending process is pickled)."""
+    return get_group(name, allow_test=True)
+
+
+def _reduce_group(group: Group) -> str | tuple[Any, ...]:
+    """Pickle the shared instance of a registered group as its name, so that elements,
+    keys and contexts sent to a worker process arrive in that process's own instance
+    (with its fixed-base tables) instead of a copy; any other group pickles as usual."""
+    if _INSTANCES.get(group.name) is group:
+        return (_registered, (group.name,))
+    return object.__reduce_ex__(group, 2)
+
+
+copyreg.pickle(ModPGroup, _reduce_group)
+copyreg.pickle(ECGroup, _reduce_group)

@@ -20,17 +20,21 @@ import random
 import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from pathlib import Path
 
+from pilwu_crypto.algebra.group import Group
 from pilwu_crypto.algebra.groups import DEFAULT_GROUP, TEST_ONLY_GROUPS, get_group, group_names
 from pilwu_crypto.cli import bench, mix, render, trustee, verify, vmn
 from pilwu_crypto.cli.steps import Misuse
 from pilwu_crypto.election.ballot import verify_ballot, verify_challenged
+from pilwu_crypto.election.manifest import Manifest
 from pilwu_crypto.election.plaintext import WRITE_IN_GROUPS, supports_write_ins
 from pilwu_crypto.election.simulation import kuwu_manifest, simulate_election, simulate_mixing
 from pilwu_crypto.errors import InvalidParameters, PilwuError, RecordUnreadable
 from pilwu_crypto.record.io import RecordReader, write_simulated_election, write_simulated_mix
 from pilwu_crypto.verify.checks import verify_record
+from pilwu_crypto.verify.executors import default_workers, verification_executor
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -84,11 +88,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
     render.out.print(f"[bold]pilwu demo[/]: {manifest.name}, group {group.name}, {args.voters} voters "
                      f"(+{args.challenged} challenged), {args.devices} devices, {args.trustees} trustees "
                      f"(threshold {args.threshold}, {args.absent} absent at decryption)")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    workers = args.workers if args.workers is not None else default_workers()
+    with verification_executor(workers) as executor:
+        return _demo(args, group, manifest, rng, mix_servers, out_dir, executor)
+
+
+def _demo(args: argparse.Namespace, group: Group, manifest: Manifest, rng: random.Random, mix_servers: int,
+          out_dir: Path, executor: Executor) -> int:
+    """The demo's election, mix, record and verification, with ``executor`` for the devices'
+    encryption and the verifier's ballot blocks."""
     t0 = time.perf_counter()
     with render.progress_bars(not args.quiet) as progress:
         sim = simulate_election(group, manifest, trustees=args.trustees, threshold=args.threshold,
                                 absent=args.absent, voters=args.voters, challenged=args.challenged,
-                                devices=args.devices, rng=rng, progress=progress)
+                                devices=args.devices, rng=rng, progress=progress, executor=executor)
     t1 = time.perf_counter()
     fingerprint = write_simulated_election(sim, out_dir, force=args.force)
     render.out.print(f"election held and recorded in {t1 - t0:.1f} s: {out_dir}  (fingerprint {fingerprint})")
@@ -104,7 +119,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
                          f"(fingerprint {fingerprint})")
     t2 = time.perf_counter()
     with render.progress_bars(not args.quiet) as progress:
-        report = verify_record(out_dir, progress=progress, allow_test_group=args.insecure_test_group)
+        report = verify_record(out_dir, progress=progress, allow_test_group=args.insecure_test_group,
+                               executor=executor)
     render.out.print(f"record verified in {time.perf_counter() - t2:.1f} s")
     render.print_report(report)
     if report.valid:
@@ -229,6 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--write-ins", action="store_true",
                       help="with --mix: the contest takes write-in names, counted through the mix-net "
                            "(P-256, P-384, P-521)")
+    demo.add_argument("--workers", type=int, default=None, metavar="N",
+                      help="worker processes for the devices' encryption and the verification "
+                           "(default: every CPU; 1 runs everything in this process)")
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
     demo.set_defaults(func=cmd_demo)
 

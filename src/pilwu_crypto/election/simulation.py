@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 from pilwu_crypto.algebra.group import Element, Group
@@ -141,15 +142,55 @@ class SimulatedElection:
         return self.ceremony.trustees[0].verification_keys
 
 
+@dataclass(frozen=True)
+class Vote:
+    """One simulated voter's ballot as planned: its place, id, choices, and whether the
+    voter challenges it instead of casting it."""
+
+    index: int
+    ballot_id: str
+    selections: dict[str, dict[str, int]]
+    written: dict[str, str]
+    challenge: bool
+
+
+@dataclass(frozen=True)
+class DeviceVotes:
+    """What one voting device publishes: its registration, its ballots in chain order
+    (cast, or challenged with their reveal) and its signed closing entry."""
+
+    registration: DeviceRegistration
+    entries: tuple[EncryptedBallot | ChallengedBallot, ...]
+    closing: ClosingEntry
+
+
+def vote_on_device(context: ElectionContext, device_id: str, votes: Sequence[Vote]) -> DeviceVotes:
+    """A voting device's whole day: create its key, encrypt every planned ballot in order
+    (each chained to the previous code), challenge those planned so, close.  Runs in a
+    worker process when simulate_election has an executor; the device key never leaves it."""
+    device = VotingDevice.generate(device_id)
+    code = initial_code(context, device_id)
+    entries: list[EncryptedBallot | ChallengedBallot] = []
+    for vote in votes:
+        ballot, ballot_secrets = encrypt_ballot(context, device, PlaintextBallot(vote.ballot_id, vote.selections,
+                                                                                 vote.written), code)
+        code = ballot.confirmation_code
+        entries.append(challenge_ballot(ballot, ballot_secrets) if vote.challenge else ballot)
+    return DeviceVotes(device.registration, tuple(entries), device.close(context, code, len(votes)))
+
+
 def simulate_election(group: Group, manifest: Manifest, *, trustees: int = 3, threshold: int = 2,
                       absent: int = 1, voters: int = 20, challenged: int = 2, devices: int = 2,
                       rng: random.Random | None = None, names: Sequence[str] = (),
-                      progress: Progress = _no_progress) -> SimulatedElection:
+                      progress: Progress = _no_progress, executor: Executor | None = None) -> SimulatedElection:
     """Hold a whole election; voters choose uniformly among options (within limits).
 
     In a contest that takes write-ins, a voter who chose WRITE_IN_OPTION writes a name
-    drawn from ``names`` (WRITE_IN_NAMES when empty); every other voter writes none."""
+    drawn from ``names`` (WRITE_IN_NAMES when empty); every other voter writes none.
+    With ``executor``, the devices vote in parallel (:func:`vote_on_device`, each device's
+    key created and kept in its worker); the choices still come from ``rng`` here."""
     names = tuple(names) or WRITE_IN_NAMES
+    expected: dict[tuple[str, str], int] = {}
     if not 0 <= absent <= trustees - threshold:
         raise CeremonyError(f"{absent} absent trustees leave fewer than the threshold {threshold}")
     rng = rng or random.Random()
@@ -158,18 +199,14 @@ def simulate_election(group: Group, manifest: Manifest, *, trustees: int = 3, th
     outcome = hold_ceremony(group, manifest, trustee_ids, threshold)
     context = context_from_ceremony(manifest, outcome.ceremony, outcome.digests, outcome.reveals)
     progress("key ceremony", 1, 1)
-    machines = [VotingDevice.generate(f"device-{i + 1}") for i in range(devices)]
-    sim = SimulatedElection(context, outcome, tuple(m.registration for m in machines))
-    codes = {m.device_id: initial_code(context, m.device_id) for m in machines}
-    counts = dict.fromkeys(codes, 0)
-    sim.chain_order = {m.device_id: [] for m in machines}
+    device_ids = [f"device-{i + 1}" for i in range(devices)]
     for c in manifest.contests:
         for o in c.options:
-            sim.expected[(c.contest_id, o.option_id)] = 0
+            expected[(c.contest_id, o.option_id)] = 0
     total = voters + challenged
     challenge_at = set(rng.sample(range(total), challenged)) if challenged else set()
+    plans: dict[str, list[Vote]] = {d: [] for d in device_ids}
     for i in range(total):
-        device = machines[i % devices]
         selections: dict[str, dict[str, int]] = {}
         written: dict[str, str] = {}
         for c in manifest.contests:
@@ -177,24 +214,39 @@ def simulate_election(group: Group, manifest: Manifest, *, trustees: int = 3, th
             selections[c.contest_id] = {oid: 1 for oid in chosen}
             if c.write_in_elements and WRITE_IN_OPTION in chosen:
                 written[c.contest_id] = rng.choice(names)
-        ballot_id = f"ballot-{i + 1:06d}"
-        ballot, ballot_secrets = encrypt_ballot(context, device, PlaintextBallot(ballot_id, selections, written),
-                                                codes[device.device_id])
-        codes[device.device_id] = ballot.confirmation_code
-        counts[device.device_id] += 1
-        sim.chain_order[device.device_id].append(ballot_id)
-        if i in challenge_at:
-            sim.challenged.append(challenge_ballot(ballot, ballot_secrets))
-        else:
-            sim.cast.append(ballot)
-            sim.choices[ballot_id] = selections
-            if written:
-                sim.write_ins[ballot_id] = written
-            for cid, opts in selections.items():
-                for oid, v in opts.items():
-                    sim.expected[(cid, oid)] += v
-        progress("voting", i + 1, total)
-    sim.closings = [m.close(context, codes[m.device_id], counts[m.device_id]) for m in machines]
+        plans[device_ids[i % devices]].append(Vote(i, f"ballot-{i + 1:06d}", selections, written, i in challenge_at))
+    # each device votes in turn (its chain is sequential), devices in parallel on ``executor``
+    if executor is None:
+        outcomes = []
+        for k, d in enumerate(device_ids):
+            outcomes.append(vote_on_device(context, d, plans[d]))
+            progress("voting", sum(len(plans[x]) for x in device_ids[:k + 1]), total)
+    else:
+        futures = [executor.submit(vote_on_device, context, d, plans[d]) for d in device_ids]
+        outcomes = []
+        for k, future in enumerate(futures):
+            outcomes.append(future.result())
+            progress("voting", sum(len(plans[d]) for d in device_ids[:k + 1]), total)
+    sim = SimulatedElection(context, outcome, tuple(dv.registration for dv in outcomes))
+    sim.expected = expected
+    sim.chain_order = {d: [v.ballot_id for v in plans[d]] for d in device_ids}
+    by_index: dict[int, tuple[Vote, EncryptedBallot | ChallengedBallot]] = {}
+    for dv, d in zip(outcomes, device_ids, strict=True):
+        for vote, entry in zip(plans[d], dv.entries, strict=True):
+            by_index[vote.index] = (vote, entry)
+    for i in range(total):
+        vote, entry = by_index[i]
+        if isinstance(entry, ChallengedBallot):
+            sim.challenged.append(entry)
+            continue
+        sim.cast.append(entry)
+        sim.choices[vote.ballot_id] = vote.selections
+        if vote.written:
+            sim.write_ins[vote.ballot_id] = vote.written
+        for cid, opts in vote.selections.items():
+            for oid, v in opts.items():
+                sim.expected[(cid, oid)] += v
+    sim.closings = [dv.closing for dv in outcomes]
     sim.tally = tally_ballots(group, manifest, sim.cast)
     present = list(outcome.trustees)
     absent_ids = [t.trustee_id for t in rng.sample(present, absent)] if absent else []
