@@ -5,7 +5,9 @@ verification gives, nothing else (issue 6 §1; Bellare–Garay–Rabin, Boyd–P
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import gmpy2
 import pytest
@@ -190,3 +192,31 @@ def test_safe_prime_group_validates_and_is_batchable() -> None:
     group = ModPGroup("safe-prime", int(2 * q + 1), int(q), 4)
     group.validate()
     assert batchable(group)
+
+
+def test_decryption_share_batch_and_exact_fallback() -> None:
+    """Trustee shares of a tally: the batch accepts honest proofs and refuses one with a
+    negated commitment (order-2 component) or a wrong partial; the exact check then names it."""
+    from pilwu_crypto.election.decryption import entry_transcript
+    from pilwu_crypto.election.simulation import simulate_election
+    from pilwu_crypto.threshold import decryption as tdec
+
+    group = get_group("pilwu-test-512", allow_test=True)
+    assert isinstance(group, ModPGroup)
+    sim = simulate_election(group, kuwu_manifest(["A", "B"]), voters=4, challenged=0, absent=0)
+    assert sim.tally is not None
+    tally = sim.tally
+    share = sim.tally_shares[0]
+    key = sim.verification_keys[share.trustee_index]
+    entries = list(tally.entries())
+
+    def items(partials: Sequence[Element], proofs: Sequence[Any]) -> list[Any]:
+        return [(entry_transcript(sim.context, tally, cid, oid), share.trustee_index, key, ct, m, pr)
+                for (cid, oid, ct), m, pr in zip(entries, partials, proofs, strict=True)]
+
+    assert tdec.decryption_shares_hold(group, items(share.partials, share.proofs))
+    negated = dataclasses.replace(share.proofs[1], a=Element(group, group.p - share.proofs[1].a.raw))
+    proofs = [negated if k == 1 else p for k, p in enumerate(share.proofs)]
+    assert not tdec.decryption_shares_hold(group, items(share.partials, proofs))
+    partials = [m * group.generator() if k == 0 else m for k, m in enumerate(share.partials)]
+    assert not tdec.decryption_shares_hold(group, items(partials, share.proofs))

@@ -24,6 +24,7 @@ from pilwu_crypto.algebra.domains import DST_SHUFFLE
 from pilwu_crypto.algebra.generators import check_generators, independent_generators
 from pilwu_crypto.algebra.group import Element, Group, Scalar, SecretScalar
 from pilwu_crypto.algebra.groups import get_group
+from pilwu_crypto.algebra.modp import ModPGroup
 from pilwu_crypto.algebra.transcript import Transcript
 from pilwu_crypto.errors import InvalidParameters, InvalidProof, NotInGroup, OutOfRange
 from pilwu_crypto.proofs.shuffle import (
@@ -586,3 +587,16 @@ def test_prover_refuses_a_malformed_witness(case: Case) -> None:
     with pytest.raises(OutOfRange):
         prove_shuffle(tr(case.group), case.pk, case.h, case.inputs, case.outputs,
                       ShuffleWitness(w.permutation, w.nonces[:-1]))
+
+
+def test_b_prime_with_order_two_component_is_caught_at_its_index(case: Case) -> None:
+    """Boyd–Pavlovski for the batched B equations: -B'_i (a valid point times -1) must not
+    slip through the weighted product; the per-index check names i (with the same e, v)."""
+    if not isinstance(case.group, ModPGroup):
+        pytest.skip("only Z_p* has an element of order 2")
+    e, v = case.challenges()
+    neg = Element(case.group, case.group.p - case.proof.commitment.B_prime[4].raw)
+    primes = tuple(neg if k == 4 else b for k, b in enumerate(case.proof.commitment.B_prime))
+    p = replace_commitment(case.proof, B_prime=primes)
+    msg = assert_rejected(lambda: case.check(e, v, proof=p), "B", only=True)
+    assert "equation B fails at i = 4:" in msg

@@ -116,7 +116,13 @@ def decrypt_tally(context: ElectionContext, tally: EncryptedTally, shares: Seque
         if len(s.partials) != len(entries) or len(s.proofs) != len(entries):
             rejected[s.trustee_index] = f"{who}: {len(s.partials)} shares for {len(entries)} tally entries"
             continue
-        try:
+        key = verification_keys[s.trustee_index]
+        items = ((entry_transcript(context, tally, cid, oid), s.trustee_index, key, ct, partial, proof)
+                 for (cid, oid, ct), partial, proof in zip(entries, s.partials, s.proofs, strict=True))
+        if tdec.decryption_shares_hold(context.group, items):  # one batch per trustee (algebra/batch.py)
+            by_index[s.trustee_index] = s
+            continue
+        try:  # the batch failed: name the first bad proof exactly
             for (cid, oid, ct), partial, proof in zip(entries, s.partials, s.proofs, strict=True):
                 tdec.verify_decryption_share(entry_transcript(context, tally, cid, oid), s.trustee_index,
                                              verification_keys[s.trustee_index], ct, partial, proof)

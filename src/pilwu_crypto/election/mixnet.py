@@ -595,7 +595,12 @@ def verify_mix_decryption_shares(context: ElectionContext, final_list: Sequence[
         if not shape_ok:
             rejected[index] = f"{who}: shares do not match the shape of the final list"
             continue
-        where = "the final list"
+        items = ((_component_transcript(base, i, c), index, verification_keys[index], ct, s.partials[i][c],
+                  s.proofs[i][c]) for i, vector in enumerate(final_list) for c, ct in enumerate(vector.components))
+        if tdec.decryption_shares_hold(context.group, items):  # one batch per trustee (algebra/batch.py)
+            valid[index] = s
+            continue
+        where = "the final list"  # the batch failed: find and name the first bad proof exactly
         try:
             for i, vector in enumerate(final_list):
                 for c, ct in enumerate(vector.components):

@@ -10,11 +10,12 @@ full decryption factor and g^m = beta / M.
 
 from __future__ import annotations
 
+from pilwu_crypto.algebra.batch import LinearBatch
 from pilwu_crypto.algebra.domains import DST_DECRYPTION
 from pilwu_crypto.algebra.group import Element, Scalar
 from pilwu_crypto.algebra.transcript import Transcript
 from pilwu_crypto.elgamal import Ciphertext
-from pilwu_crypto.proofs.dleq import Binder, DleqProof, DleqStatement, prove_dleq, verify_dleq
+from pilwu_crypto.proofs.dleq import Binder, DleqProof, DleqStatement, batch_dleq, prove_dleq, verify_dleq
 
 DecryptionProof = DleqProof
 
@@ -43,6 +44,13 @@ def verify_decryption(transcript: Transcript, key_share: Element, ciphertext: Ci
     """Raises InvalidProof unless partial == alpha^s for the s with key_share == g^s."""
     verify_dleq(transcript, _statement(transcript, key_share, ciphertext, partial), proof,
                 tag=DST_DECRYPTION, bind=_binder(ciphertext), name="decryption")
+
+
+def batch_decryption(batch: LinearBatch, transcript: Transcript, key_share: Element, ciphertext: Ciphertext,
+                     partial: Element, proof: DecryptionProof) -> None:
+    """The equations of :func:`verify_decryption` into ``batch`` (proofs/dleq.py batch_dleq)."""
+    batch_dleq(batch, transcript, _statement(transcript, key_share, ciphertext, partial), proof,
+               tag=DST_DECRYPTION, bind=_binder(ciphertext))
 
 
 def decryption_share(transcript: Transcript, key_share: Element, ciphertext: Ciphertext,

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pilwu_crypto.algebra.batch import LinearBatch, no_small_component, weight
 from pilwu_crypto.algebra.domains import DST_DLEQ
 from pilwu_crypto.algebra.group import Element, Scalar
 from pilwu_crypto.algebra.transcript import Transcript
@@ -91,3 +92,30 @@ def verify_dleq(transcript: Transcript, statement: DleqStatement, proof: DleqPro
     # g2^v = b * B^c, evaluated as g2^v * B^-c == b by simultaneous exponentiation
     if group.multi_exp([statement.g2, statement.B], [proof.v, minus_c]) != proof.b:
         raise InvalidProof(f"{name}: g2^v != b * B^c")
+
+
+def batch_dleq(batch: LinearBatch, transcript: Transcript, statement: DleqStatement, proof: DleqProof, *,
+               tag: str = DST_DLEQ, bind: Binder | None = None) -> None:
+    """Add both equations of the proof to ``batch`` (algebra/batch.py), weighted by
+    independent rho, sigma::
+
+        a^rho * A^(rho c) * b^sigma * B^(sigma c) * g2^(-sigma v) [* g1^(-rho v)]  ==  g^(rho v)
+
+    (g1^(rho v) goes to the right-hand side's generator table when g1 = g).  The
+    challenge is recomputed exactly; commitments with a small-order component raise
+    InvalidProof before anything is added (the caller then runs :func:`verify_dleq`)."""
+    group = transcript.group
+    c = _challenge(transcript, tag, statement, bind, proof.a, proof.b).value
+    if not (no_small_component(group, proof.a) and no_small_component(group, proof.b)):
+        raise InvalidProof("dleq: a commitment has a small-order component")
+    v = proof.v.value
+    rho, sigma = weight(), weight()
+    batch.left(proof.a, rho)
+    batch.left(proof.b, sigma)
+    batch.left(statement.A, rho * c)
+    batch.left(statement.B, sigma * c)
+    batch.left(statement.g2, -sigma * v)
+    if statement.g1 == group.generator():
+        batch.right_g(rho * v)
+    else:
+        batch.left(statement.g1, -rho * v)

@@ -97,6 +97,7 @@ import secrets
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+from pilwu_crypto.algebra.batch import LinearBatch, batchable, no_small_component, weight
 from pilwu_crypto.algebra.domains import DST_SHUFFLE
 from pilwu_crypto.algebra.generators import MAX_GENERATORS
 from pilwu_crypto.algebra.group import Element, Group, Scalar, SecretScalar
@@ -478,6 +479,28 @@ def check_shuffle_equations(group: Group, public_key: PublicKey, generators: Seq
                operator.index(v))
 
 
+def _b_equations_hold(group: Group, h0: Element, com: ShuffleCommitment, rep: ShuffleReply, k_E: list[int],
+                      v: int) -> bool:
+    """The N equations B_i^v B'_i = g^(k_B,i) B_(i-1)^(k_E,i) in one weighted product::
+
+        prod_i B'_i^(w_i) * prod_i B_i^(v w_i - k_E,i+1 w_i+1) * h_0^(-k_E,0 w_0)  ==  g^(sum w_i k_B,i)
+
+    False when the group does not batch, a B'_i has a small-order component, or the
+    product fails (then the caller checks each i).  B_i and h_0 are group members."""
+    if not batchable(group) or not all(no_small_component(group, b) for b in com.B_prime):
+        return False
+    n = len(com.B)
+    w = [weight() for _ in range(n)]
+    batch = LinearBatch(group)
+    batch.left(h0, -k_E[0] * w[0])
+    for i in range(n):
+        batch.left(com.B_prime[i], w[i])
+        nxt = k_E[i + 1] * w[i + 1] if i + 1 < n else 0
+        batch.left(com.B[i], v * w[i] - nxt)
+        batch.right_g(w[i] * rep.k_B[i].value)
+    return batch.holds()
+
+
 def _equations(group: Group, public_key: PublicKey, h: list[Element], inputs: Sequence[CiphertextVector],
                outputs: Sequence[CiphertextVector], u: Sequence[Element], com: ShuffleCommitment,
                rep: ShuffleReply, e: list[int], v: int) -> None:
@@ -497,10 +520,12 @@ def _equations(group: Group, public_key: PublicKey, h: list[Element], inputs: Se
 
     # B_i^v · B'_i = g^{k_B,i} · B_{i-1}^{k_E,i}  (B_{-1} = h_0), evaluated for each i as
     # g^{k_B,i} · B_{i-1}^{k_E,i} · B_i^{-v} == B'_i  (one two-base multi-exponentiation)
+    # All N equations are first checked in one small-exponent batch (algebra/batch.py); the
+    # loop naming every failing i runs only when that batch fails.
     minus_v = (q - v) % q
     bad: list[int] = []
     B_prev = h[0]
-    for i in range(n):
+    for i in range(0 if _b_equations_hold(group, h[0], com, rep, k_E, v) else n):
         Bi = com.B[i]
         if exp_g(rep.k_B[i]) * group.multi_exp([B_prev, Bi], [k_E[i], minus_v]) != com.B_prime[i]:
             bad.append(i)

@@ -27,14 +27,15 @@ and a verifier that both follow this rule derive the same challenges.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
+from pilwu_crypto.algebra.batch import LinearBatch, batchable
 from pilwu_crypto.algebra.group import Element, Group, Scalar
 from pilwu_crypto.algebra.transcript import Transcript
 from pilwu_crypto.elgamal import Ciphertext
-from pilwu_crypto.errors import DecryptionError, InvalidProof, NotEnoughShares, OutOfRange
-from pilwu_crypto.proofs.decryption import DecryptionProof, prove_decryption, verify_decryption
+from pilwu_crypto.errors import DecryptionError, InvalidProof, NotEnoughShares, OutOfRange, PilwuError
+from pilwu_crypto.proofs.decryption import DecryptionProof, batch_decryption, prove_decryption, verify_decryption
 
 
 class DecryptionShare(NamedTuple):
@@ -123,6 +124,32 @@ def verify_decryption_share(transcript: Transcript, trustee_index: int, verifica
         verify_decryption(transcript, verification_key, ciphertext, partial, proof)
     except InvalidProof as exc:
         raise InvalidProof(f"decryption share of trustee {trustee_index}: {exc}") from None
+
+
+def batch_decryption_share(batch: LinearBatch, transcript: Transcript, trustee_index: int,
+                           verification_key: Element, ciphertext: Ciphertext, partial: Element,
+                           proof: DecryptionProof) -> None:
+    """The equations of :func:`verify_decryption_share` into ``batch`` (algebra/batch.py);
+    a caller whose batch fails re-runs verify_decryption_share for the exact message."""
+    transcript.append_int("trustee", trustee_index)
+    batch_decryption(batch, transcript, verification_key, ciphertext, partial, proof)
+
+
+def decryption_shares_hold(group: Group, items: Iterable[tuple[Transcript, int, Element, Ciphertext, Element,
+                                                            DecryptionProof]]) -> bool:
+    """All (transcript, trustee index, K_l, ciphertext, partial, proof) in one batch: True
+    when every proof holds (error <= 2^-128), False when the batch fails or cannot be
+    formed — never an exception; callers then verify one by one for the exact message.
+    Partials and ciphertexts must be group members (decoded with the check)."""
+    if not batchable(group):
+        return False
+    batch = LinearBatch(group)
+    try:
+        for transcript, index, key, ct, partial, proof in items:
+            batch_decryption_share(batch, transcript, index, key, ct, partial, proof)
+    except PilwuError:
+        return False
+    return batch.holds()
 
 
 def partition_decryption_shares(

@@ -1,15 +1,17 @@
 """Checks 6-9 (and the mix input) over a record's ballot files: in blocks, through an executor.
 
-The expensive part of verifying a record is the ballots' proofs.  The main process reads
-each ballot file once, as bytes, in record order, and hands blocks of lines to a
-``concurrent.futures.Executor`` (inline, a local process pool or a Dask cluster,
-verify/executors.py).  A worker parses its block with the subgroup check deferred,
-checks membership and every proof in one batch (election/batchverify.py) and returns
-only the failures, with the messages single verification gives.  Meanwhile the main
-process keeps what must be sequential — the confirmation-code chains, the duplicate
-check (in flat memory, verify/replay.py), the tally product and the mix input — applying
-each block's lines once its worker has answered, in order.  The report is the one the
-sequential verifier would produce, whichever executor runs it.
+The expensive part of verifying a record is the ballots.  The main process only reads
+each ballot file once, as bytes, in record order, hashing it, and hands blocks of lines
+to a ``concurrent.futures.Executor`` (inline, a local process pool or a Dask cluster,
+verify/executors.py).  A worker does everything that is per ballot: it parses its block
+with the subgroup check deferred, checks membership and every proof in one batch
+(election/batchverify.py), and computes what the sequential checks need — each line's
+chain link (ids, codes, digest), its replay digests, the block's partial tally product
+and the cast ballots' mix vectors.  The main process then applies the blocks in order:
+the confirmation-code chains, the duplicate check (flat memory, verify/replay.py), the
+tally (a product of partial products) and the mix input — a few hashes and
+multiplications per ballot, so that adding workers keeps paying off.  The report is the
+one the sequential verifier would produce, whichever executor runs it.
 
 What a worker receives: a :class:`ContextSpec` (the group, manifest, context and device
 registrations as canonical JSON, a few KB, cached per worker process under its hash) and
@@ -31,7 +33,7 @@ from pilwu_crypto.election.ballot import EncryptedBallot
 from pilwu_crypto.election.batchverify import non_members, verify_ballots
 from pilwu_crypto.election.context import ElectionContext
 from pilwu_crypto.election.device import ChainVerifier, ClosingEntry, DeviceRegistration
-from pilwu_crypto.election.mixballot import MixLayout, ballot_vector
+from pilwu_crypto.election.mixballot import MixLayout, ballot_vector, mix_layout
 from pilwu_crypto.election.tally import TallyAccumulator
 from pilwu_crypto.elgamal import PublicKey
 from pilwu_crypto.errors import PilwuError
@@ -39,7 +41,7 @@ from pilwu_crypto.proofs.shuffle import CiphertextVector
 from pilwu_crypto.record import codec
 from pilwu_crypto.record.codec import BallotLine
 from pilwu_crypto.record.io import RecordReader, parse_ballot_line
-from pilwu_crypto.verify.replay import SpillingReplayGuard, spill_dir
+from pilwu_crypto.verify.replay import SpillingReplayGuard, replay_digests, spill_dir
 from pilwu_crypto.verify.report import CheckResult
 
 BLOCK_LINES = 64
@@ -60,20 +62,55 @@ class ContextSpec:
 
 @dataclass(frozen=True)
 class Block:
-    """Consecutive lines of one ballot file."""
+    """Consecutive lines of one ballot file; ``mix``: also compute the cast ballots' mix vectors."""
 
     path: str
     device_id: str
     lines: tuple[tuple[int, bytes], ...]
+    mix: bool = False
+
+
+@dataclass(frozen=True)
+class Link:
+    """What the chain check needs from a ballot (election/device.py ChainLink)."""
+
+    ballot_id: str
+    device_id: str
+    previous_code: bytes
+    confirmation_code: bytes
+    ballot_digest: bytes
+
+    def digest(self) -> bytes:
+        return self.ballot_digest
+
+
+@dataclass(frozen=True)
+class LineResult:
+    """One parsed line of a block: its chain link, status, replay digests (labels by shape
+    number, see BlockResult.shapes), mix vector or mix failure, tally failure."""
+
+    line_no: int
+    link: Link
+    cast: bool
+    shape: int
+    digests: bytes
+    mix_vector: CiphertextVector | None = None
+    mix_failure: str | None = None
+    tally_failure: str | None = None
 
 
 @dataclass(frozen=True)
 class BlockResult:
-    """A block's verdicts: failed lines with their messages, and the first line that does
-    not parse (the reader would stop the file there; later lines were not verified)."""
+    """A block's verdicts: failed lines with their messages; the first line that does not
+    parse (the reader would stop the file there; later lines were not verified); the
+    lines before it with what the sequential checks need; the product of their cast
+    ballots' ciphertexts."""
 
     failures: tuple[tuple[int, str], ...]
     malformed: tuple[int, str] | None
+    lines: tuple[LineResult, ...] = ()
+    shapes: tuple[tuple[str, ...], ...] = ()
+    tally: TallyAccumulator | None = None
 
 
 def context_spec(context: ElectionContext, registrations: dict[str, DeviceRegistration]) -> ContextSpec:
@@ -159,7 +196,37 @@ def verify_block(spec: ContextSpec, block: Block) -> BlockResult:
     results = verify_ballots(context, regs, [item for _, item in pending])
     failures += [(line_no, str(err)) for (line_no, _), err in zip(pending, results, strict=True) if err is not None]
     failures.sort()
-    return BlockResult(tuple(failures), malformed)
+    lines, shapes, tally = _sequential_inputs(context, parsed, block.mix)
+    return BlockResult(tuple(failures), malformed, lines, shapes, tally)
+
+
+def _sequential_inputs(context: ElectionContext, parsed: list[BallotLine], mix: bool
+                       ) -> tuple[tuple[LineResult, ...], tuple[tuple[str, ...], ...], TallyAccumulator]:
+    """Per line: chain link, replay digests, mix vector; and the block's partial tally —
+    exactly what the main process's sequential checks would compute from the ballots."""
+    layout = mix_layout(context) if mix else None
+    tally = TallyAccumulator(context.group, context.manifest)
+    shapes: dict[tuple[str, ...], int] = {}
+    out: list[LineResult] = []
+    for line in parsed:
+        b = line.ballot
+        labels, digests = replay_digests(b)
+        shape = shapes.setdefault(labels, len(shapes))
+        link = Link(b.ballot_id, b.device_id, b.previous_code, b.confirmation_code, b.digest())
+        cast = line.status == "cast"
+        vector = mix_failure = tally_failure = None
+        if cast:
+            if layout is not None:
+                try:
+                    vector = ballot_vector(layout, b)
+                except PilwuError as exc:
+                    mix_failure = str(exc)
+            try:
+                tally.add(b)
+            except PilwuError as exc:
+                tally_failure = str(exc)
+        out.append(LineResult(line.line_no, link, cast, shape, digests, vector, mix_failure, tally_failure))
+    return tuple(out), tuple(shapes), tally
 
 
 # ---- the main process ----------------------------------------------------------------------------
@@ -230,20 +297,11 @@ def run_ballot_checks(out: BallotChecks, reader: RecordReader, context: Election
             out.dups.fail(f"{where}: {message}")
 
 
-def _parsed_lines(reader: RecordReader, context: ElectionContext, path: str,
-                  stop: list[BaseException | None]) -> Iterator[tuple[int, bytes, BallotLine | None]]:
-    """(line number, bytes, parsed line or None if it does not parse) — the main process's
-    own cheap parse (membership deferred: a worker checks it before the line is applied).
-    The reader's file-level error, if any, is stored in ``stop`` instead of raised."""
+def _raw_lines(reader: RecordReader, path: str, stop: list[BaseException | None]) -> Iterator[tuple[int, bytes]]:
+    """The file's lines as bytes; the reader's file-level error, if any, is stored in
+    ``stop`` instead of raised (it is reported after the lines before it)."""
     try:
-        for line_no, raw in reader.ballot_raw_lines(path):
-            try:
-                line: BallotLine | None = parse_ballot_line(context.group, path, line_no, raw, [])
-            except PilwuError:
-                line = None
-            yield line_no, raw, line
-            if line is None:
-                return  # the reader stops at a line that does not parse
+        yield from reader.ballot_raw_lines(path)
     except PilwuError as exc:
         stop[0] = exc
 
@@ -254,70 +312,65 @@ def _run_file(out: BallotChecks, reader: RecordReader, context: ElectionContext,
     """One ballot file through the executor; returns whether its chain may be closed."""
     chain_ok = chain is not None
     aborted = False
-    pending: deque[tuple[Future[BlockResult], list[tuple[int, BallotLine | None]]]] = deque()
+    pending: deque[Future[BlockResult]] = deque()
+    mix = out.mix_layout is not None and out.mix_input is not None
 
-    def apply(future: Future[BlockResult], lines: list[tuple[int, BallotLine | None]]) -> None:
+    def apply(future: Future[BlockResult]) -> None:
         nonlocal chain_ok, aborted
+        if aborted:
+            return
         result = future.result()
         failures = dict(result.failures)
-        for line_no, line in lines:
-            if aborted:
-                return
-            if result.malformed is not None and line_no >= result.malformed[0]:
-                out.ballots.fail(f"{path}: {result.malformed[1]}")
-                aborted, chain_ok = True, False
-                return
-            if line is None:  # the worker's parse agrees; defensive
-                aborted, chain_ok = True, False
-                return
-            where = f"{path}:{line_no}"
+        for line in result.lines:
+            where = f"{path}:{line.line_no}"
             out.ballots.items += 1
-            if line_no in failures:
-                out.ballots.fail(f"{where}: {failures[line_no]}")
-            b = line.ballot
+            if line.line_no in failures:
+                out.ballots.fail(f"{where}: {failures[line.line_no]}")
             if chain is not None and chain_ok:
                 try:
-                    chain.add(b)
+                    chain.add(line.link)
                 except PilwuError as exc:
                     out.chains.fail(f"{where}: {exc}")
                     chain_ok = False
             out.dups.items += 1
-            guard.add(b, where)
-            if line.status == "cast":
-                if out.mix_layout is not None and out.mix_input is not None:
-                    try:
-                        out.mix_vectors.append(ballot_vector(out.mix_layout, b))
-                    except PilwuError as exc:
-                        out.mix_input.fail(f"{where}: {exc}")
+            guard.add_digests(where, line.link.ballot_id, result.shapes[line.shape], line.digests)
+            if line.cast:
+                if out.mix_input is not None and mix:
+                    if line.mix_failure is not None:
+                        out.mix_input.fail(f"{where}: {line.mix_failure}")
+                    elif line.mix_vector is not None:
+                        out.mix_vectors.append(line.mix_vector)
                 out.cast += 1
-                try:
-                    out.accumulator.add(b)
-                except PilwuError as exc:
-                    out.tally.fail(f"{where}: {exc}")
+                if line.tally_failure is not None:
+                    out.tally.fail(f"{where}: {line.tally_failure}")
             else:
                 out.challenged += 1
             done[0] += 1
-            if progress is not None:
-                progress("ballots", done[0], 0)
+        if result.tally is not None:
+            out.accumulator.merge(result.tally)
+        if progress is not None:
+            progress("ballots", done[0], 0)
+        if result.malformed is not None:
+            out.ballots.fail(f"{path}: {result.malformed[1]}")
+            aborted, chain_ok = True, False
 
-    def submit(block: list[tuple[int, bytes, BallotLine | None]]) -> None:
+    def submit(block: list[tuple[int, bytes]]) -> None:
         if not block:
             return
-        future = executor.submit(verify_block, spec, Block(path, device_id, tuple((n, r) for n, r, _ in block)))
-        pending.append((future, [(n, line) for n, _, line in block]))
+        pending.append(executor.submit(verify_block, spec, Block(path, device_id, tuple(block), mix)))
         while len(pending) > in_flight:
-            apply(*pending.popleft())
+            apply(pending.popleft())
 
     stop: list[BaseException | None] = [None]
-    block: list[tuple[int, bytes, BallotLine | None]] = []
-    for entry in _parsed_lines(reader, context, path, stop):
+    block: list[tuple[int, bytes]] = []
+    for entry in _raw_lines(reader, path, stop):
         block.append(entry)
         if len(block) >= block_lines:
             submit(block)
             block = []
     submit(block)
     while pending:
-        apply(*pending.popleft())
+        apply(pending.popleft())
     if stop[0] is not None and not aborted:
         out.ballots.fail(f"{path}: {stop[0]}")
         chain_ok = False

@@ -48,6 +48,15 @@ def _digest(data: bytes) -> bytes:
     return hashlib.sha256(DST_REPLAY + data).digest()[:16]
 
 
+def replay_digests(ballot: EncryptedBallot) -> tuple[tuple[str, ...], bytes]:
+    """The labels and concatenated 16-byte digests of a ballot's replay items: its id
+    first, then ReplayGuard's items (alphas and proof commitments), in order."""
+    items = replay_items(ballot)
+    labels = (_ID_LABEL, *(what for what, _ in items))
+    digests = _digest(b"id:" + ballot.ballot_id.encode()) + b"".join(_digest(data) for _, data in items)
+    return labels, digests
+
+
 class SpillingReplayGuard:
     """ReplayGuard's verdicts for a stream of ballots, in memory independent of their number.
 
@@ -84,19 +93,24 @@ class SpillingReplayGuard:
 
     def add(self, ballot: EncryptedBallot, where: str) -> None:
         """Record one ballot's id and items (nothing is decided before :meth:`finish`)."""
+        labels, digests = replay_digests(ballot)
+        self.add_digests(where, ballot.ballot_id, labels, digests)
+
+    def add_digests(self, where: str, ballot_id: str, labels: tuple[str, ...], digests: bytes) -> None:
+        """:meth:`add` with the digests already computed (by a worker, :func:`replay_digests`):
+        ``labels`` and ``digests`` (16 bytes each, concatenated) in the same order."""
+        if len(digests) != 16 * len(labels):
+            raise ValueError("one 16-byte digest per label")
         seq = self._count
         self._count += 1
-        items = replay_items(ballot)
-        labels = (_ID_LABEL, *(what for what, _ in items))
         shape = self._shapes.get(labels)
         if shape is None:
             shape = self._shapes[labels] = len(self._shape_list)
             self._shape_list.append(labels)
-        side = f"{shape}\t{where}\t{ballot.ballot_id}\n".encode()
+        side = f"{shape}\t{where}\t{ballot_id}\n".encode()
         self._side.write(struct.pack(">I", len(side)) + side)
-        self._buffer.append((_digest(b"id:" + ballot.ballot_id.encode()), seq, 0))
-        for k, (_, data) in enumerate(items, start=1):
-            self._buffer.append((_digest(data), seq, k))
+        for k in range(len(labels)):
+            self._buffer.append((digests[16 * k:16 * k + 16], seq, k))
         if len(self._buffer) >= self._spill:
             self._write_run()
 
