@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(PY) -m pilwu_crypto demo --force
 
 test: $(STAMP)
-	$(PY) -m ruff check src tests benchmarks tools
+	$(PY) -m ruff check src tests benchmarks tools fuzz
 	$(PY) -m mypy
 	$(PY) -m pytest -q -p no:cacheprovider --benchmark-disable
 

@@ -2,7 +2,7 @@
 
 One quick run on the test-only pilwu-test-512 group (about a second of measuring): it
 exits 0, prints the table, and writes a JSON report of schema ``pilwu-bench`` version 1
-with every expected row, positive figures, and a raw-powmod row of about 1 pe (that row
+with every expected row and positive figures, no timing asserted (the raw-powmod row
 *is* the unit, so only noise separates it from 1).  The Verificatum row may say "not
 available" (its verifier is optional to this command) but must then say why.  Misuse
 exits 2 with one line on stderr and writes nothing.
@@ -69,8 +69,8 @@ def test_json_report_is_versioned_and_complete(
         assert row["items"] >= 1, key
         assert row["seconds_per_item"] > 0, key
         assert row["pe"] > 0, key
-    assert 0.5 <= rows["powmod"]["pe"] <= 2.0
-    assert rows["mulmod"]["pe"] < 0.1  # a multiplication is far below an exponentiation
+    # no timing is asserted (a loaded machine moves every figure); the unit row is the unit
+    # by construction, measured against itself, so it only has to exist and be positive
     assert rows["verificatum"]["group"] != "pilwu-test-512" or not rows["verificatum"]["available"]
 
 

@@ -122,7 +122,8 @@ def build_record(cer: Path, out: Path, *, subset_tally: bool = False, bad_closin
             lines[device.device_id].append(ballot)
             cast.append(ballot)
             expected[("kuwu", choice)] += 1
-    closings = [d.close(context, codes[d.device_id], len(lines[d.device_id]) + (1 if bad_closing else 0))
+    closings = [d.close(context, codes[d.device_id], len(lines[d.device_id]) + (1 if bad_closing else 0),
+                        [k + 1 for k, e in enumerate(lines[d.device_id]) if isinstance(e, ChallengedBallot)])
                 for d in devices]
     tally = tally_ballots(group, manifest, cast[:-2] if subset_tally else cast)
     writer = RecordWriter(out)

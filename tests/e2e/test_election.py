@@ -36,7 +36,8 @@ def test_whole_election(group: Group, n: int, t: int, absent: int) -> None:
     by_id = {b.ballot_id: b for b in sim.cast} | {c.ballot.ballot_id: c.ballot for c in sim.challenged}
     for closing in sim.closings:
         verify_chain(sim.context, regs[closing.device_id],
-                     [by_id[i] for i in sim.chain_order[closing.device_id]], closing)
+                     [by_id[i] for i in sim.chain_order[closing.device_id]], closing,
+                     challenged_ids={c.ballot.ballot_id for c in sim.challenged})
 
 
 def test_multi_contest_cumulative_election(group: Group) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from pilwu_crypto.algebra import generators
 from pilwu_crypto.algebra.groups import get_group
 from pilwu_crypto.election.simulation import SimulatedElection, kuwu_manifest, simulate_election
 from pilwu_crypto.record.io import write_simulated_election
@@ -26,6 +27,7 @@ from pilwu_crypto.verify import ballots as ballot_stage
 from pilwu_crypto.verify.checks import verify_record
 from pilwu_crypto.verify.executors import verification_executor
 from tests.e2e.test_tamper import edit_json, read_lines, reindex, write_lines
+from tests.mixed_record import write_mixed_election
 
 GROUP = "pilwu-test-512"
 
@@ -45,6 +47,7 @@ def pristine(sim: SimulatedElection, tmp_path_factory: pytest.TempPathFactory) -
 
 @pytest.fixture(autouse=True)
 def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(generators, "GENERATOR_CHUNK", 2)  # derive the mix generators in several tasks
     monkeypatch.setattr(ballot_stage, "BLOCK_LINES", 3)
     defaults = ballot_stage.run_ballot_checks.__defaults__
     assert defaults is not None
@@ -96,15 +99,27 @@ CASES: dict[str, Callable[[Path], None]] = {"proofs": _flip_proof, "non-member":
                                             "replayed": _replayed, "result": _result}
 
 
+def _swap_stage_outputs(root: Path) -> None:
+    path = root / "mixnet" / "stage-2.jsonl"
+    lines = read_lines(path)
+    lines[0], lines[1] = lines[1], lines[0]
+    write_lines(path, lines)
+
+
 @pytest.fixture(scope="module")
 def records(pristine: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("tampered")
     out = {"valid": pristine}
     out.update({name: tampered(pristine, tmp, name, change) for name, change in CASES.items()})
+    mixed = tmp / "mixed"
+    write_mixed_election(get_group(GROUP, allow_test=True), mixed, voters=6)
+    out["mixed"] = mixed
+    out["mixed-swapped"] = tampered(mixed, tmp, "mixed-swapped", _swap_stage_outputs)
     return out
 
 
 def reports(records: dict[str, Path], executor: Executor | None) -> dict[str, Any]:
+    generators._CACHE.clear()  # each executor derives the mix generators itself
     return {name: verify_record(root, allow_test_group=True, executor=executor).to_json()
             for name, root in records.items()}
 
@@ -122,6 +137,9 @@ def test_inline_reports_are_what_the_tamper_needs(inline_reports: dict[str, Any]
     assert "not in the order-q subgroup" in json.dumps(inline_reports["non-member"])
     assert failing["replayed"][0] == "code-chains" and "duplicates" in failing["replayed"]
     assert failing["result"] == ["result"]
+    assert inline_reports["mixed"]["valid"]
+    assert failing["mixed-swapped"][0] == "mix-chain"
+    assert "stage 2 (mix server mix-2)" in json.dumps(inline_reports["mixed-swapped"])
 
 
 @pytest.fixture(scope="module")

@@ -283,3 +283,23 @@ def test_closing_entry_fields_validated(ctx: ElectionContext, device: VotingDevi
         device.close(ctx, last, count)
     with pytest.raises(InvalidBallot, match=re.escape(message)):
         ClosingEntry("dev-1", last, count, bytes(64))
+
+
+def test_closing_entry_signs_the_challenged_positions(ctx: ElectionContext, device: VotingDevice) -> None:
+    """The device, not the authority, says which ballots were challenged: a challenged
+    ballot published as cast (or the reverse) contradicts its signed closing entry."""
+    links = chain_of(ctx, "dev-1", 4)
+    last = links[-1].confirmation_code
+    closing = device.close(ctx, last, 4, [2, 4])
+    assert closing.challenged_positions == (2, 4)
+    verify_chain(ctx, device.registration, links, closing, challenged_ids={"b-2", "b-4"})
+    for published, shown in (({"b-2"}, "[2]"), ({"b-2", "b-3", "b-4"}, "[2, 3, 4]"), (set(), "[]")):
+        with pytest.raises(InvalidBallot, match=re.escape(f"signs positions [2, 4] as challenged, the record "
+                                                          f"publishes {shown} as challenged")):
+            verify_chain(ctx, device.registration, links, closing, challenged_ids=published)
+    forged = dataclasses.replace(closing, challenged_positions=(2,))
+    with pytest.raises(InvalidBallot, match="closing entry signature does not verify"):
+        verify_chain(ctx, device.registration, links, forged, challenged_ids={"b-2"})
+    for bad in ([0], [5], [3, 2], [2, 2]):
+        with pytest.raises(InvalidBallot, match="are not increasing positions in"):
+            device.close(ctx, last, 4, bad)

@@ -792,7 +792,11 @@ def test_a20_record_recomputed_from_the_format_spec_alone(record: Path) -> None:
             checked_proof = True
         closing = closings[device]
         assert (closing["last_code"], closing["ballot_count"]) == (code.hex(), len(lines))
-        closing_message = s.frame(b"PILWU-V1-device-closing", [h_e, device.encode(), code, s.u32(len(lines))])
+        challenged = [k + 1 for k, raw in enumerate(lines) if json.loads(raw)["status"] == "challenged"]
+        assert closing["challenged_positions"] == challenged
+        positions = s.u32(len(challenged)) + b"".join(s.u32(k) for k in challenged)
+        closing_message = s.frame(b"PILWU-V1-device-closing",
+                                  [h_e, device.encode(), code, s.u32(len(lines)), positions])
         verifier.verify(closing_message, bytes.fromhex(closing["signature"]))
     assert checked_proof
     # one tally decryption proof (§5.13)

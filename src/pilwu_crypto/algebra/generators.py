@@ -9,7 +9,7 @@ rejects the identity, g and duplicates, which hash-to-group makes negligible any
 
 from __future__ import annotations
 
-from functools import lru_cache
+from concurrent.futures import Executor
 
 from pilwu_crypto.algebra.domains import DST_GENERATORS
 from pilwu_crypto.algebra.group import Element, Group
@@ -18,31 +18,55 @@ from pilwu_crypto.errors import InvalidParameters, OutOfRange
 MAX_GENERATORS = 10_000_000
 
 
-def independent_generators(group: Group, seed: bytes, count: int) -> list[Element]:
+GENERATOR_CHUNK = 256
+"""Generators derived per task when an executor derives a long list in parallel."""
+
+
+def independent_generators(group: Group, seed: bytes, count: int, executor: Executor | None = None
+                           ) -> list[Element]:
     """The first ``count`` independent generators for ``seed`` (e.g. derived from H_E).
 
     The last few lists are cached (they are public and deterministic, and a derivation
     costs about ten exponentiations per generator): a mix server, a verifier or a
-    trustee that derives them and then checks a list against them pays once."""
+    trustee that derives them and then checks a list against them pays once.  With
+    ``executor``, ranges of GENERATOR_CHUNK indices are derived in parallel (the list is
+    the same; degenerate and duplicate generators are refused over the whole list)."""
     if not 0 <= count <= MAX_GENERATORS:
         raise OutOfRange(f"generator count {count} not in [0, {MAX_GENERATORS}]")
-    return list(_derive(group, bytes(seed), count))
+    key = (group, bytes(seed), count)
+    cached = _CACHE.get(key)
+    if cached is None:
+        if executor is None or count <= GENERATOR_CHUNK:
+            derived = generator_range(group, bytes(seed), 0, count)
+        else:
+            futures = [executor.submit(generator_range, group, bytes(seed), start, min(count, start + GENERATOR_CHUNK))
+                       for start in range(0, count, GENERATOR_CHUNK)]
+            derived = [h for f in futures for h in f.result()]
+        _check_distinct(group, derived)
+        cached = _CACHE[key] = tuple(derived)
+        while len(_CACHE) > 4:
+            _CACHE.pop(next(iter(_CACHE)))
+    return list(cached)
 
 
-@lru_cache(maxsize=4)
-def _derive(group: Group, seed: bytes, count: int) -> tuple[Element, ...]:
+_CACHE: dict[tuple[Group, bytes, int], tuple[Element, ...]] = {}
+
+
+def generator_range(group: Group, seed: bytes, start: int, stop: int) -> list[Element]:
+    """h_start … h_(stop-1) for ``seed`` (a task of a parallel derivation)."""
     prefix = len(seed).to_bytes(4, "big") + seed
+    return [group.hash_to_group(DST_GENERATORS, prefix + i.to_bytes(4, "big")) for i in range(start, stop)]
+
+
+def _check_distinct(group: Group, generators: list[Element]) -> None:
+    """Refuse the identity, g or a repeated generator (probability ~2^-256 each)."""
     g = group.generator()
-    out: list[Element] = []
     seen: set[bytes] = set()
-    for i in range(count):
-        h = group.hash_to_group(DST_GENERATORS, prefix + i.to_bytes(4, "big"))
+    for i, h in enumerate(generators):
         enc = h.to_bytes()
-        if group.is_identity(h) or h == g or enc in seen:  # probability ~2^-256
+        if group.is_identity(h) or h == g or enc in seen:
             raise InvalidParameters(f"generator {i} for this seed is degenerate")
         seen.add(enc)
-        out.append(h)
-    return tuple(out)
 
 
 def check_generators(group: Group, seed: bytes, claimed: list[Element]) -> None:

@@ -31,7 +31,7 @@ last position.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -177,12 +177,15 @@ class VotingDevice:
             raise InvalidBallot(f"device {self.device_id}: refuses to sign a message without a device tag")
         return self._signer.sign(message)
 
-    def close(self, context: ElectionContext, last_code: bytes, ballot_count: int) -> ClosingEntry:
-        """The signed closing entry published when polls close (last code, ballot count)."""
+    def close(self, context: ElectionContext, last_code: bytes, ballot_count: int,
+              challenged_positions: Sequence[int] = ()) -> ClosingEntry:
+        """The signed closing entry published when polls close: last code, ballot count and
+        the chain positions (from 1) of the ballots its voters challenged instead of casting."""
         check_code(last_code, f"device {self.device_id}: last code")
         _check_count(ballot_count, self.device_id)
-        signature = self.sign(closing_message(context, self.device_id, last_code, ballot_count))
-        return ClosingEntry(self.device_id, last_code, ballot_count, signature)
+        positions = _check_positions(tuple(challenged_positions), ballot_count, self.device_id)
+        signature = self.sign(closing_message(context, self.device_id, last_code, ballot_count, positions))
+        return ClosingEntry(self.device_id, last_code, ballot_count, signature, positions)
 
     def __repr__(self) -> str:
         return f"VotingDevice({self.device_id!r}, private key <redacted>)"
@@ -226,10 +229,24 @@ def _check_count(n: object, device_id: str) -> None:
         raise InvalidBallot(f"device {device_id}: closing entry ballot count {n!r} is not a valid count")
 
 
-def closing_message(context: ElectionContext, device_id: str, last_code: bytes, ballot_count: int) -> bytes:
-    """signed_message(DST_DEVICE_CLOSING, H_E, device_id, last_code, u32(ballot_count))."""
+def _check_positions(positions: tuple[int, ...], ballot_count: int, device_id: str) -> tuple[int, ...]:
+    """Strictly increasing chain positions in [1, ballot_count] (else InvalidBallot)."""
+    previous = 0
+    for p in positions:
+        if not isinstance(p, int) or isinstance(p, bool) or not previous < p <= ballot_count:
+            raise InvalidBallot(f"device {device_id}: closing entry challenged positions {list(positions)!r:.80} "
+                                f"are not increasing positions in [1, {ballot_count}]")
+        previous = p
+    return positions
+
+
+def closing_message(context: ElectionContext, device_id: str, last_code: bytes, ballot_count: int,
+                    challenged_positions: Sequence[int] = ()) -> bytes:
+    """signed_message(DST_DEVICE_CLOSING, H_E, device_id, last_code, u32(ballot_count),
+    u32(k) || u32(p_1) || … || u32(p_k)) with the k challenged positions p_i."""
+    positions = u32(len(challenged_positions)) + b"".join(u32(p) for p in challenged_positions)
     return signed_message(DST_DEVICE_CLOSING, context.election_hash,
-                          [text(device_id), last_code, u32(ballot_count)])
+                          [text(device_id), last_code, u32(ballot_count), positions])
 
 
 @dataclass(frozen=True)
@@ -242,16 +259,23 @@ class ClosingEntry:
     ballot_count: int
     """Number of ballots (cast and challenged) in the device's chain."""
     signature: bytes
-    """Ed25519 signature over signed_message(DST_DEVICE_CLOSING, H_E, device_id, last_code, u32(count))."""
+    """Ed25519 signature over :func:`closing_message` (device, last code, count, challenged positions)."""
+    challenged_positions: tuple[int, ...] = ()
+    """Chain positions (from 1, increasing) of the ballots challenged instead of cast: the
+    device, not the authority, says which ballots were challenged (a challenged ballot
+    published as cast would otherwise be counted, its secrets known)."""
 
     def __post_init__(self) -> None:
         did = device_id_checked(self.device_id)
         check_code(self.last_code, f"device {did}: closing entry last code")
         _check_count(self.ballot_count, did)
+        if not isinstance(self.challenged_positions, tuple):
+            raise InvalidBallot(f"device {did}: closing entry challenged positions must be a tuple")
+        _check_positions(self.challenged_positions, self.ballot_count, did)
 
     def signed_bytes(self, context: ElectionContext) -> bytes:
         """The framed message the device signs for this entry."""
-        return closing_message(context, self.device_id, self.last_code, self.ballot_count)
+        return closing_message(context, self.device_id, self.last_code, self.ballot_count, self.challenged_positions)
 
 
 def verify_closing(context: ElectionContext, registration: DeviceRegistration, closing: ClosingEntry) -> None:
@@ -292,7 +316,7 @@ class ChainVerifier:
     the closing entry must be signed by the device and name the last code and the count.
     """
 
-    __slots__ = ("_context", "_last_code", "_last_id", "_position", "registration")
+    __slots__ = ("_challenged", "_context", "_last_code", "_last_id", "_position", "registration")
 
     def __init__(self, context: ElectionContext, registration: DeviceRegistration) -> None:
         self._context = context
@@ -300,6 +324,7 @@ class ChainVerifier:
         self._last_code = initial_code(context, registration.device_id)
         self._last_id: str | None = None
         self._position = 0
+        self._challenged: list[int] = []
 
     @property
     def count(self) -> int:
@@ -311,8 +336,9 @@ class ChainVerifier:
         """Code of the last ballot accepted (code_0 before any)."""
         return self._last_code
 
-    def add(self, ballot: ChainLink) -> None:
-        """Accept the next ballot of the chain, or raise InvalidBallot naming device, position and ballot."""
+    def add(self, ballot: ChainLink, challenged: bool = False) -> None:
+        """Accept the next ballot of the chain (``challenged``: published as challenged), or
+        raise InvalidBallot naming device, position and ballot."""
         did = self.registration.device_id
         position = self._position + 1
         where = f"device {did}: ballot {ballot.ballot_id} at position {position}"
@@ -328,9 +354,11 @@ class ChainVerifier:
         self._last_code = code
         self._last_id = ballot.ballot_id
         self._position = position
+        if challenged:
+            self._challenged.append(position)
 
     def close(self, closing: ClosingEntry | None) -> None:
-        """Check the closing entry against the chain seen (count and last code)."""
+        """Check the closing entry against the chain seen (count, last code, challenged positions)."""
         did = self.registration.device_id
         if closing is None:
             raise InvalidBallot(f"device {did}: missing closing entry (after position {self._position})")
@@ -342,12 +370,18 @@ class ChainVerifier:
             last = "chain start" if self._last_id is None else f"ballot {self._last_id}"
             raise InvalidBallot(f"device {did}: closing entry last code does not match the code of the "
                                 f"{last} at position {self._position}")
+        if list(closing.challenged_positions) != self._challenged:
+            raise InvalidBallot(f"device {did}: the closing entry signs positions {list(closing.challenged_positions)} "
+                                f"as challenged, the record publishes {self._challenged} as challenged (a "
+                                "challenged ballot published as cast, or a cast one as challenged)")
 
 
 def verify_chain(context: ElectionContext, registration: DeviceRegistration,
-                 ballots: Iterable[ChainLink], closing: ClosingEntry | None) -> None:
-    """Check a device's whole chain (ballots in order, then its closing entry); raises InvalidBallot."""
+                 ballots: Iterable[ChainLink], closing: ClosingEntry | None,
+                 challenged_ids: Collection[str] = frozenset()) -> None:
+    """Check a device's whole chain (ballots in order, those in ``challenged_ids`` published
+    as challenged, then its closing entry); raises InvalidBallot."""
     chain = ChainVerifier(context, registration)
     for ballot in ballots:
-        chain.add(ballot)
+        chain.add(ballot, ballot.ballot_id in challenged_ids)
     chain.close(closing)

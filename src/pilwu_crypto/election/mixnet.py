@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Literal, overload
 
@@ -386,9 +387,10 @@ def mix_generator_seed(context: ElectionContext) -> bytes:
     return tagged_hash(DST_MIX_GENERATORS, [context.election_hash])
 
 
-def mix_generators(context: ElectionContext, n: int) -> list[Element]:
-    """h_0 … h_{n-1} for a list of n vectors, by hash-to-group from the election's seed (A4)."""
-    return independent_generators(context.group, mix_generator_seed(context), n)
+def mix_generators(context: ElectionContext, n: int, executor: Executor | None = None) -> list[Element]:
+    """h_0 … h_{n-1} for a list of n vectors, by hash-to-group from the election's seed (A4)
+    (derived in parallel with ``executor``)."""
+    return independent_generators(context.group, mix_generator_seed(context), n, executor)
 
 
 def _stage_transcript(context: ElectionContext, server_id: str, position: int) -> Transcript:
@@ -451,7 +453,8 @@ def run_stage(context: ElectionContext, server: MixServer, position: int, genera
 
 def verify_chain(context: ElectionContext, registrations: Iterable[MixServerRegistration],
                  generators: Sequence[Element], first_input: Sequence[CiphertextVector],
-                 stages: Sequence[MixStage], *, min_servers: int = DEFAULT_MIN_SERVERS) -> list[CiphertextVector]:
+                 stages: Sequence[MixStage], *, min_servers: int = DEFAULT_MIN_SERVERS,
+                 executor: Executor | None = None) -> list[CiphertextVector]:
     """Check a whole mix chain and return its final list (the input of the decryption).
 
     In order: the registrations (distinct ids and distinct keys: one party under two
@@ -460,7 +463,9 @@ def verify_chain(context: ElectionContext, registrations: Iterable[MixServerRegi
     order), that its server is registered and has not mixed at an earlier position (A25);
     then at least ``min_servers`` stages; then stage by stage the signature and the proof
     of shuffle against the previous stage's output.  Every failure of a stage raises
-    InvalidProof naming "stage <position> (mix server <id>)".
+    InvalidProof naming "stage <position> (mix server <id>)".  With ``executor``, the
+    stages' proofs are verified in parallel (each needs only its own input and output
+    lists); the first failing stage in chain order is reported, as without one.
     """
     if isinstance(min_servers, bool) or min_servers < 1:
         raise OutOfRange(f"min_servers {min_servers!r} must be at least 1")
@@ -496,8 +501,13 @@ def verify_chain(context: ElectionContext, registrations: Iterable[MixServerRegi
         raise InvalidProof(f"mix chain: {len(stages)} stage(s) by distinct mix servers, "
                            f"at least {min_servers} required")
 
+    inputs = [list(first_input)] + [list(stage.outputs) for stage in stages[:-1]]
+    proofs: list[Future[str | None]] | None = None
+    if executor is not None:
+        proofs = [executor.submit(stage_proof_failure, context, list(generators), inp, stage)
+                  for inp, stage in zip(inputs, stages, strict=True)]
     current = list(first_input)
-    for stage in stages:
+    for k, stage in enumerate(stages):
         where = f"stage {stage.position} (mix server {stage.server_id})"
         signature = stage.signature
         if not isinstance(signature, bytes) or len(signature) != SIGNATURE_SIZE:
@@ -507,13 +517,24 @@ def verify_chain(context: ElectionContext, registrations: Iterable[MixServerRegi
             _verifier(regs[stage.server_id].public_key).verify(message, signature)
         except (ValueError, TypeError, PilwuError):
             raise InvalidProof(f"{where}: the stage signature does not verify") from None
-        try:
-            verify_shuffle(_stage_transcript(context, stage.server_id, stage.position), context.joint_key,
-                           generators, current, stage.outputs, stage.proof)
-        except PilwuError as exc:
-            raise InvalidProof(f"{where}: {exc}") from None
+        failure = (proofs[k].result() if proofs is not None
+                   else stage_proof_failure(context, generators, current, stage))
+        if failure is not None:
+            raise InvalidProof(f"{where}: {failure}")
         current = list(stage.outputs)
     return current
+
+
+def stage_proof_failure(context: ElectionContext, generators: Sequence[Element],
+                        inputs: Sequence[CiphertextVector], stage: MixStage) -> str | None:
+    """Why the stage's proof of shuffle fails against ``inputs`` (None if it verifies);
+    a task of :func:`verify_chain` that a worker process can run."""
+    try:
+        verify_shuffle(_stage_transcript(context, stage.server_id, stage.position), context.joint_key,
+                       generators, inputs, stage.outputs, stage.proof)
+    except PilwuError as exc:
+        return str(exc)
+    return None
 
 
 # ---- 3. verifiable decryption of the final list -----------------------------------------------

@@ -176,7 +176,8 @@ def vote_on_device(context: ElectionContext, device_id: str, votes: Sequence[Vot
                                                                                  vote.written), code)
         code = ballot.confirmation_code
         entries.append(challenge_ballot(ballot, ballot_secrets) if vote.challenge else ballot)
-    return DeviceVotes(device.registration, tuple(entries), device.close(context, code, len(votes)))
+    challenged = [k + 1 for k, vote in enumerate(votes) if vote.challenge]
+    return DeviceVotes(device.registration, tuple(entries), device.close(context, code, len(votes), challenged))
 
 
 def simulate_election(group: Group, manifest: Manifest, *, trustees: int = 3, threshold: int = 2,

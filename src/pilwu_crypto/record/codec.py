@@ -28,6 +28,7 @@ to the registered constants.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -255,13 +256,21 @@ def _int_literal(literal: str) -> int:
     return int(literal)
 
 
+def _float_literal(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):  # 1e999 is Infinity by another name
+        raise MalformedRecord(f"number {_short(literal, 40)} overflows a double (JSON has no Infinity)")
+    return value
+
+
 def parse_json(data: bytes) -> Any:
     """Parse one JSON text from untrusted bytes, strictly; MalformedRecord on any problem.
 
     Refuses invalid UTF-8 (and a byte-order mark), nesting deeper than MAX_DEPTH, NaN and
-    Infinity, duplicate keys in an object, integer literals longer than MAX_INT_DIGITS
-    and ``-0``.  Numbers with a fraction or exponent come back as float (and are refused,
-    with their field path, by the ``*_from_json`` functions, which accept only integers).
+    Infinity (also as a number that overflows a double, such as 1e999), duplicate keys in
+    an object, integer literals longer than MAX_INT_DIGITS and ``-0``.  Numbers with a
+    fraction or exponent come back as float (and are refused, with their field path, by
+    the ``*_from_json`` functions, which accept only integers).
     """
     try:
         text = bytes(data).decode("utf-8")
@@ -270,7 +279,7 @@ def parse_json(data: bytes) -> Any:
     check_depth(text)
     try:
         return json.loads(text, object_pairs_hook=_pairs, parse_constant=_no_constant,
-                          parse_int=_int_literal)
+                          parse_int=_int_literal, parse_float=_float_literal)
     except MalformedRecord:
         raise
     except json.JSONDecodeError as exc:
@@ -874,16 +883,18 @@ def device_registration_from_json(group: Group | None, value: object, where: str
 
 def closing_entry_to_json(c: ClosingEntry) -> JsonObject:
     return {"device_id": c.device_id, "last_code": c.last_code.hex(), "ballot_count": c.ballot_count,
-            "signature": c.signature.hex()}
+            "challenged_positions": list(c.challenged_positions), "signature": c.signature.hex()}
 
 
 def closing_entry_from_json(group: Group | None, value: object, where: str) -> ClosingEntry:
-    obj = _object(value, where, ("device_id", "last_code", "ballot_count", "signature"))
+    obj = _object(value, where, ("device_id", "last_code", "ballot_count", "challenged_positions", "signature"))
     did = _id(obj["device_id"], _at(where, "device_id"))
     code = hex_from_json(obj["last_code"], _at(where, "last_code"), CODE_SIZE)
     count = _int(obj["ballot_count"], _at(where, "ballot_count"), 0, MAX_BALLOTS_PER_DEVICE)
+    positions = _items(obj["challenged_positions"], _at(where, "challenged_positions"), MAX_BALLOTS_PER_DEVICE,
+                       lambda v, w: _int(v, w, 1, MAX_BALLOTS_PER_DEVICE))
     signature = hex_from_json(obj["signature"], _at(where, "signature"), SIGNATURE_SIZE)
-    return _build(where, lambda: ClosingEntry(did, code, count, signature))
+    return _build(where, lambda: ClosingEntry(did, code, count, signature, positions))
 
 
 MAX_DEVICES = 100_000

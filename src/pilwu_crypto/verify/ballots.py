@@ -328,7 +328,7 @@ def _run_file(out: BallotChecks, reader: RecordReader, context: ElectionContext,
                 out.ballots.fail(f"{where}: {failures[line.line_no]}")
             if chain is not None and chain_ok:
                 try:
-                    chain.add(line.link)
+                    chain.add(line.link, challenged=not line.cast)
                 except PilwuError as exc:
                     out.chains.fail(f"{where}: {exc}")
                     chain_ok = False

@@ -254,7 +254,7 @@ def verify_record(root: Path, progress: Progress = _no_progress, *,
 
     # 12-15 mix-net ------------------------------------------------------------------------
     if run.mixnet:
-        _verify_mixnet(run, reader, context, vkeys, progress)
+        _verify_mixnet(run, reader, context, vkeys, progress, executor)
     return report
 
 
@@ -336,7 +336,7 @@ def _verify_ballots(run: _Run, reader: RecordReader, context: ElectionContext, p
 
 
 def _verify_mixnet(run: _Run, reader: RecordReader, context: ElectionContext, vkeys: dict[int, Element],
-                   progress: Progress) -> None:
+                   progress: Progress, executor: Executor | None = None) -> None:
     """Checks 12-15 on the mix-net part of the record."""
     inp, chain, dec, res = run["mix-input"], run["mix-chain"], run["mix-decryption"], run["mix-result"]
 
@@ -356,8 +356,8 @@ def _verify_mixnet(run: _Run, reader: RecordReader, context: ElectionContext, vk
         stages = reader.mix_stages()
         chain.items = len(stages)
         progress("mix-chain", 0, len(stages))
-        final_list = verify_chain(context, servers, mix_generators(context, len(first_input)), first_input,
-                                  stages)
+        final_list = verify_chain(context, servers, mix_generators(context, len(first_input), executor),
+                                  first_input, stages, executor=executor)
     except PilwuError as exc:
         chain.fail(str(exc))
         run.skip_from("mix-decryption", "the mix chain did not verify")
