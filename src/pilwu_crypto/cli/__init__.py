@@ -25,7 +25,7 @@ from pathlib import Path
 
 from pilwu_crypto.algebra.group import Group
 from pilwu_crypto.algebra.groups import DEFAULT_GROUP, TEST_ONLY_GROUPS, get_group, group_names
-from pilwu_crypto.cli import bench, mix, render, trustee, verify, vmn
+from pilwu_crypto.cli import bench, mix, mixdecrypt, render, trustee, verify, vmn
 from pilwu_crypto.cli.steps import Misuse
 from pilwu_crypto.election.ballot import verify_ballot, verify_challenged
 from pilwu_crypto.election.manifest import Manifest
@@ -261,7 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="accept a record on a test-only group (never a real election)")
     chk.set_defaults(func=cmd_check_ballot)
 
-    trustee.register(sub)  # pilwu trustee setup|init|reveal|shares|finish|context|status|decrypt|combine
+    # pilwu trustee setup|init|reveal|shares|finish|context|status|decrypt|combine|mix-decrypt|mix-combine
+    mixdecrypt.register(trustee.register(sub))
     mix.register(sub)  # pilwu mix keygen|stage
     vmn.register(sub)  # pilwu verify-vmn (Verificatum transcripts, issue 5)
     bench.register(sub)  # pilwu bench (time and pe per operation, issue 6 §6)

@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from pilwu_crypto.algebra.group import Element, Group
 from pilwu_crypto.cli import render
@@ -49,9 +50,12 @@ from pilwu_crypto.cli.trustee import (
     POST_DECRYPTION_CHECKS,
     allow_group,
     checked_out_path,
+    command,
     keyed_for_record,
+    passphrase_option,
     record_context,
     require_verified,
+    test_group_option,
 )
 from pilwu_crypto.election.context import ElectionContext
 from pilwu_crypto.election.manifest import Manifest
@@ -73,6 +77,8 @@ from pilwu_crypto.record.mixcodec import (
     mix_decryption_share_to_json,
 )
 from pilwu_crypto.record.mixread import verified_final_list
+
+_P = TypeVar("_P", bound=argparse.ArgumentParser)
 
 
 def _warn(text: str) -> None:
@@ -250,3 +256,24 @@ def cmd_mix_combine(args: argparse.Namespace) -> int:
 
 
 __all__ = ["cmd_mix_combine", "cmd_mix_decrypt", "decode_mixed_list", "read_share_file"]
+
+
+# ====================================================================== parser ======
+def register(steps: argparse._SubParsersAction[_P]) -> None:
+    """Add ``mix-decrypt`` and ``mix-combine`` to ``pilwu trustee``'s steps."""
+    p = steps.add_parser("mix-decrypt", help="trustee: verify a record's mix chain, write shares of its final list")
+    p.add_argument("record", metavar="RECORD_DIR")
+    p.add_argument("--state", required=True, metavar="PATH", help="this trustee's sealed (keyed) state file")
+    p.add_argument("--out", required=True, metavar="SHARE.json",
+                   help="where to write the decryption shares of the mixed list")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    passphrase_option(p)
+    test_group_option(p)
+    p.set_defaults(func=command("mix-decrypt", cmd_mix_decrypt))
+
+    p = steps.add_parser("mix-combine", help="authority: add the mixed list's shares and decoded result to the record")
+    p.add_argument("record", metavar="RECORD_DIR")
+    p.add_argument("shares", nargs="+", metavar="SHARE.json", help="share files from 'pilwu trustee mix-decrypt'")
+    test_group_option(p)
+    p.set_defaults(func=command("mix-combine", cmd_mix_combine))

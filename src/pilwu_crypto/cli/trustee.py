@@ -670,6 +670,21 @@ def cmd_combine(args: argparse.Namespace) -> int:
 
 
 # ====================================================================== parser ======
+def command(step: str, func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """``pilwu trustee STEP`` with the trustee group's error handling (for cli/mixdecrypt.py)."""
+    return _command(step, func)
+
+
+def passphrase_option(p: argparse.ArgumentParser) -> None:
+    """The --passphrase-file option of a trustee step."""
+    _passphrase_option(p)
+
+
+def test_group_option(p: argparse.ArgumentParser) -> None:
+    """The --insecure-test-group option of a trustee step."""
+    _test_group_option(p)
+
+
 def _passphrase_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--passphrase-file", metavar="PATH",
                    help=f"read the passphrase from the first line of PATH (else ${ENV_PASSPHRASE}, else a prompt)")
@@ -680,8 +695,9 @@ def _test_group_option(p: argparse.ArgumentParser) -> None:
                    help="accept a test-only group (never for a real election)")
 
 
-def register(sub: argparse._SubParsersAction[_P]) -> None:
-    """Add ``pilwu trustee`` and its steps to the ``pilwu`` parser's subcommands."""
+def register(sub: argparse._SubParsersAction[_P]) -> argparse._SubParsersAction[_P]:
+    """Add ``pilwu trustee`` and its steps to the ``pilwu`` parser's subcommands; returns the
+    steps' subparsers, to which cli/mixdecrypt.py adds the mixed list's two steps."""
     trustee = sub.add_parser(
         "trustee", help="key ceremony and tally decryption, one laptop per trustee (files between laptops)",
         description="Key ceremony and tally decryption by trustees on separate laptops, exchanging files. "
@@ -747,27 +763,7 @@ def register(sub: argparse._SubParsersAction[_P]) -> None:
     p.add_argument("shares", nargs="+", metavar="SHARE.json", help="tally-share files from 'pilwu trustee decrypt'")
     _test_group_option(p)
     p.set_defaults(func=_command("combine", cmd_combine))
-
-    # The mixed list's decryption lives in cli/mixdecrypt.py, which imports this module's helpers;
-    # importing it here (not at the top) breaks the cycle.
-    from pilwu_crypto.cli.mixdecrypt import cmd_mix_combine, cmd_mix_decrypt
-
-    p = steps.add_parser("mix-decrypt", help="trustee: verify a record's mix chain, write shares of its final list")
-    p.add_argument("record", metavar="RECORD_DIR")
-    p.add_argument("--state", required=True, metavar="PATH", help="this trustee's sealed (keyed) state file")
-    p.add_argument("--out", required=True, metavar="SHARE.json",
-                   help="where to write the decryption shares of the mixed list")
-    p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
-    _passphrase_option(p)
-    _test_group_option(p)
-    p.set_defaults(func=_command("mix-decrypt", cmd_mix_decrypt))
-
-    p = steps.add_parser("mix-combine", help="authority: add the mixed list's shares and decoded result to the record")
-    p.add_argument("record", metavar="RECORD_DIR")
-    p.add_argument("shares", nargs="+", metavar="SHARE.json", help="share files from 'pilwu trustee mix-decrypt'")
-    _test_group_option(p)
-    p.set_defaults(func=_command("mix-combine", cmd_mix_combine))
+    return steps
 
 
-__all__ = ["fingerprint", "register"]
+__all__ = ["command", "fingerprint", "passphrase_option", "register", "test_group_option"]

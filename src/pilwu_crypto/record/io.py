@@ -184,6 +184,20 @@ def _walk_files(root: Path) -> Iterator[str]:
             yield (base / name).as_posix()
 
 
+def _read_at_most(f: IO[bytes], n: int) -> bytes:
+    """Up to ``n`` bytes of ``f``, read in chunks: ``f.read(n)`` would allocate ``n`` bytes
+    up front, and ``n`` comes from the untrusted index (up to 512 MiB for a mix document)."""
+    chunks: list[bytes] = []
+    remaining = n
+    while remaining > 0:
+        chunk = f.read(min(remaining, _CHUNK))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
 # ====================================================================== writer ======
 class _JsonlStream:
     """A JSON Lines file being written: streamed to a temporary file, hashed on the way,
@@ -666,7 +680,9 @@ class RecordReader:
     def _read_limited(file: Path, limit: int, path: str) -> bytes:
         try:
             with open(file, "rb") as f:
-                data = f.read(limit + 1)
+                if os.fstat(f.fileno()).st_size > limit:
+                    raise MalformedRecord(f"{path}: larger than the {limit}-byte limit of a JSON document")
+                data = _read_at_most(f, limit + 1)
         except OSError as exc:
             raise MalformedRecord(f"{path}: cannot be read ({_unexpected(exc)})") from None
         if len(data) > limit:
@@ -681,7 +697,7 @@ class RecordReader:
             if entry.size > limit:
                 raise MalformedRecord(f"{path}: larger than the {limit}-byte limit of this JSON document")
             try:
-                data = f.read(entry.size + 1)
+                data = _read_at_most(f, entry.size + 1)
             except OSError as exc:
                 raise MalformedRecord(f"{path}: cannot be read ({_unexpected(exc)})") from None
         if len(data) != entry.size or hashlib.sha256(data).hexdigest() != entry.sha256:

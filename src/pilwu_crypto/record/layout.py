@@ -205,6 +205,17 @@ def is_mixnet_path(path: str) -> bool:
     return path.startswith(MIXNET_DIR + "/")
 
 
+def is_record_path(path: str) -> bool:
+    """True for a file of layout v1 other than index.json: the fixed documents, a ballot
+    file, a tally-share file or a file of the mix-net part (docs/record-format.md §2)."""
+    fixed = {PARAMETERS_PATH, MANIFEST_PATH, CEREMONY_PATH, DIGESTS_PATH, REVEALS_PATH, SHARES_PATH,
+             COMPLAINTS_PATH, CONTEXT_PATH, DEVICES_PATH, ENCRYPTED_TALLY_PATH, RESULT_PATH,
+             MIX_SERVERS_PATH, MIX_RESULT_PATH}
+    return (path in fixed or is_ballot_path(path) or is_tally_share_path(path)
+            or mix_stage_position(path) is not None or is_mix_stage_output_path(path)
+            or is_mix_decryption_path(path))
+
+
 def document_limit(path: str) -> int:
     """The size limit of the JSON document at ``path``: MAX_MIX_DOCUMENT_BYTES for a mix
     stage or mix decryption share (proportional to the mixed list), MAX_DOCUMENT_BYTES

@@ -46,10 +46,12 @@ from pilwu_crypto.election.tally import TallyAccumulator
 from pilwu_crypto.elgamal import PublicKey
 from pilwu_crypto.errors import PilwuError
 from pilwu_crypto.proofs.shuffle import CiphertextVector
+from pilwu_crypto.record.codec import CeremonyRecord
 from pilwu_crypto.record.io import RecordReader
-from pilwu_crypto.record.layout import MIX_RESULT_PATH
+from pilwu_crypto.record.layout import DIGESTS_PATH, MIX_RESULT_PATH, REVEALS_PATH, SHARES_PATH, is_record_path
 from pilwu_crypto.record.mixcodec import PublishedMixResult
 from pilwu_crypto.threshold.dkg import (
+    Ceremony,
     CommitmentReveal,
     check_reveals,
     joint_key,
@@ -139,6 +141,8 @@ def verify_record(root: Path, progress: Progress = _no_progress, *,
     ballot_files = set(reader.ballot_files())
     for path in reader.index_paths():
         files.items += 1
+        if not is_record_path(path):
+            files.fail(f"{path}: listed in the index but not a file of the record layout")
         if path in ballot_files:
             continue  # hashed while streamed (check 6)
         try:
@@ -188,6 +192,7 @@ def verify_record(root: Path, progress: Progress = _no_progress, *,
     try:
         kc.items = len(cer.reveals)
         reveals = check_reveals(ceremony, cer.digests, cer.reveals)
+        _check_ceremony_messages(kc, ceremony, cer)
         n = len(ceremony.trustee_ids)
         if len(cer.shares) != n * (n - 1):
             kc.fail(f"ceremony/shares.jsonl: {len(cer.shares)} encrypted shares, expected n(n-1) = {n * (n - 1)}")
@@ -235,22 +240,28 @@ def verify_record(root: Path, progress: Progress = _no_progress, *,
     # 10 decryption ------------------------------------------------------------------------
     dec = run["decryption"]
     result: TallyResult | None = None
+    present: set[str] = set()
     try:
         tally = reader.encrypted_tally()
         shares = reader.tally_shares()
+        present = {s.trustee_id for s in shares}
         dec.items = len(shares)
         result = decrypt_tally(context, tally, shares, vkeys)
         for index, reason in sorted(result.rejected.items()):
             dec.fail(f"tally/shares: trustee {index}: {reason}")
     except PilwuError as exc:
         dec.fail(str(exc))
+        if present:
+            missing = [t for t in ceremony.trustee_ids if t not in present]
+            if missing:
+                dec.fail(f"tally/shares: no tally shares from {', '.join(missing)}")
 
     # 11 result ----------------------------------------------------------------------------
     res = run["result"]
     if result is None:
         res.skipped = "the tally could not be decrypted"
     else:
-        _check_result(run, reader, result, manifest)
+        _check_result(run, reader, result, manifest, [t for t in ceremony.trustee_ids if t not in present])
 
     # 12-15 mix-net ------------------------------------------------------------------------
     if run.mixnet:
@@ -258,8 +269,37 @@ def verify_record(root: Path, progress: Progress = _no_progress, *,
     return report
 
 
-def _check_result(run: _Run, reader: RecordReader, result: TallyResult, manifest: Manifest) -> None:
-    """Check 11: the published counts equal the verified decryption of the tally."""
+def _check_ceremony_messages(kc: CheckResult, ceremony: Ceremony, cer: CeremonyRecord) -> None:
+    """Check 4, what check_reveals tolerates and a record must not have: a trustee's digest
+    or reveal listed twice (even identically), and encrypted shares whose sender or
+    recipient is not a trustee of the ceremony with its index, addressed to its sender,
+    or not the only share of its ordered pair (record-format.md §5.5-5.7)."""
+    for path, indices in ((DIGESTS_PATH, [d.trustee_index for d in cer.digests]),
+                          (REVEALS_PATH, [r.trustee_index for r in cer.reveals])):
+        for index in sorted({i for i in indices if indices.count(i) > 1}):
+            kc.fail(f"{path}: trustee #{index} listed {indices.count(index)} times")
+    seen: set[tuple[int, int]] = set()
+    for line_no, share in enumerate(cer.shares, start=1):
+        where = f"{SHARES_PATH}:{line_no}"
+        ends = (("sender", share.sender_id, share.sender_index), ("recipient", share.recipient_id,
+                                                                  share.recipient_index))
+        bad = [f"{role} {tid} (#{index}) is not a trustee with that index" for role, tid, index in ends
+               if tid not in ceremony.trustee_ids or ceremony.index_of(tid) != index]
+        if share.sender_index == share.recipient_index:
+            bad.append("a share from a trustee to itself")
+        pair = (share.sender_index, share.recipient_index)
+        if pair in seen:
+            bad.append(f"a second share from #{pair[0]} to #{pair[1]}")
+        seen.add(pair)
+        for reason in bad:
+            kc.fail(f"{where}: {reason}")
+
+
+def _check_result(run: _Run, reader: RecordReader, result: TallyResult, manifest: Manifest,
+                  absent: list[str]) -> None:
+    """Check 11: the published counts equal the verified decryption of the tally, in
+    manifest order; ``used_trustees`` are the trustees combined and ``absent`` the
+    trustees of the ceremony without a tally-shares file."""
     report, res = run.report, run["result"]
     try:
         pub = reader.result()
@@ -267,6 +307,15 @@ def _check_result(run: _Run, reader: RecordReader, result: TallyResult, manifest
         if pub.ballot_count != result.ballot_count:
             res.fail(f"tally/result.json: ballot_count {pub.ballot_count}, decrypted tally has "
                      f"{result.ballot_count}")
+        if tuple(pub.used_trustees) != tuple(result.used_trustees):
+            res.fail(f"tally/result.json: used_trustees {list(pub.used_trustees)}, the decryption combined "
+                     f"{list(result.used_trustees)}")
+        if sorted(pub.absent) != sorted(absent):
+            res.fail(f"tally/result.json: absent {list(pub.absent)}, the trustees without tally shares are "
+                     f"{absent}")
+        order = [(r.contest_id, r.option_id) for r in result.results]
+        if [k for k in pub.counts if k in order] != [k for k in order if k in pub.counts]:
+            res.fail("tally/result.json: contests/options are not in manifest order")
         for r in result.results:
             claimed = pub.counts.get((r.contest_id, r.option_id))
             if claimed != r.count:
