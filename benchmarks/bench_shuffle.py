@@ -169,7 +169,7 @@ def test_verify_shuffle(pe: PeRunner, mix_env: MixEnv, n: int) -> None:
     def verify(t: Transcript) -> None:
         verify_shuffle(t, pk, st.h, st.inputs, st.outputs, st.proof)
 
-    pe.run(g, f"verify shuffle N={n} w=1, unbatched (per ciphertext)", verify,
+    pe.run(g, f"verify shuffle N={n} w=1, B equations batched (per ciphertext)", verify,
            setup=lambda: ((transcript(g),), {}), per=n, unit="ciphertext", min_rounds=rounds_for(n),
            peer=PEER_VERIFY if n == 100 else "")
 
