@@ -150,8 +150,6 @@ CLI_CASES = [
 
 @pytest.mark.parametrize(("local_id", "code"), CLI_CASES)
 def test_cli_subprocess(corpus: Corpus, local_id: str, code: int, tmp_path: Path) -> None:
-    if corpus.name != "homomorphic":
-        pytest.skip("the command line is exercised on the homomorphic record")
     by_id = {m.id: m for m in corpus.mutations}
     m = by_id[f"{corpus.name}/{local_id}"]
     root = tmp_path / "record"

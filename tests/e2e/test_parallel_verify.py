@@ -49,9 +49,7 @@ def pristine(sim: SimulatedElection, tmp_path_factory: pytest.TempPathFactory) -
 def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(generators, "GENERATOR_CHUNK", 2)  # derive the mix generators in several tasks
     monkeypatch.setattr(ballot_stage, "BLOCK_LINES", 3)
-    defaults = ballot_stage.run_ballot_checks.__defaults__
-    assert defaults is not None
-    monkeypatch.setattr(ballot_stage.run_ballot_checks, "__defaults__", (*defaults[:2], 3, 2))
+    monkeypatch.setattr(ballot_stage, "IN_FLIGHT", 2)
 
 
 def tampered(pristine: Path, tmp: Path, name: str, change: Callable[[Path], None]) -> Path:

@@ -45,7 +45,7 @@ import getpass
 import hashlib
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -53,7 +53,6 @@ from pilwu_crypto.algebra.group import Element, Group
 from pilwu_crypto.algebra.groups import DEFAULT_GROUP, get_group, group_names
 from pilwu_crypto.cli import render
 from pilwu_crypto.cli.steps import EXIT_OK, Misuse, Refused, say, step_command
-from pilwu_crypto.election.ballot import EncryptedBallot
 from pilwu_crypto.election.context import ElectionContext, base_hash, election_hash
 from pilwu_crypto.election.decryption import decrypt_tally, trustee_decrypt
 from pilwu_crypto.election.manifest import Manifest
@@ -96,6 +95,7 @@ from pilwu_crypto.record.messages import (
     write_share,
     write_tally_share_file,
 )
+from pilwu_crypto.record.mixread import cast_ballots
 from pilwu_crypto.threshold.dkg import (
     Ceremony,
     CommitmentReveal,
@@ -565,13 +565,6 @@ def record_context(reader: RecordReader) -> tuple[Ceremony, ElectionContext, dic
     return ceremony, context, vkeys, commitments
 
 
-def _cast_ballots(reader: RecordReader) -> Iterator[EncryptedBallot]:
-    for path in reader.ballot_files():
-        for line in reader.ballot_lines(path):
-            if line.status == "cast":
-                yield line.ballot
-
-
 def checked_out_path(args: argparse.Namespace) -> Path:
     """``--out`` of a trustee's decryption step: Misuse if it exists without ``--force``
     or if its directory does not exist (checked before any passphrase is asked)."""
@@ -622,7 +615,7 @@ def cmd_decrypt(args: argparse.Namespace) -> int:
     out = checked_out_path(args)
     keyed, context, _ = keyed_for_record(args, reader, root, "decrypt")
     tally = reader.encrypted_tally()
-    share = trustee_decrypt(context, keyed, tally, _cast_ballots(reader))
+    share = trustee_decrypt(context, keyed, tally, cast_ballots(reader))
     require_verified(root, args, f"trustee {keyed.trustee_id} refuses to decrypt", "up to its tally",
                      POST_DECRYPTION_CHECKS)
     write_tally_share_file(out, share, overwrite=args.force)

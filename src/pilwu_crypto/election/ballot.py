@@ -262,8 +262,15 @@ class EncryptedBallot:
         return _canonical(self.ballot_id, self.device_id, self.previous_code, self.contests)
 
     def digest(self) -> bytes:
-        """ballot_digest = tagged_hash(DST_BALLOT_DIGEST, canonical_bytes): input of the code."""
-        return ballot_digest(self.canonical_bytes())
+        """ballot_digest = tagged_hash(DST_BALLOT_DIGEST, canonical_bytes): input of the code.
+
+        Computed once per (immutable) ballot: the envelope check, the chain check and the
+        verifier's workers all need it."""
+        cached: bytes | None = self.__dict__.get("_digest")
+        if cached is None:
+            cached = ballot_digest(self.canonical_bytes())
+            object.__setattr__(self, "_digest", cached)
+        return cached
 
     def signed_bytes(self, context: ElectionContext) -> bytes:
         """The framed message the device signs: (DST_DEVICE_BALLOT, H_E, ballot digest, code)."""

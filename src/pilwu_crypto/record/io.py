@@ -71,6 +71,7 @@ from pilwu_crypto.record.layout import (
     is_mix_decryption_path,
     is_mix_stage_output_path,
     is_mixnet_path,
+    is_record_path,
     is_tally_share_path,
     mix_decryption_path,
     mix_stage_output_path,
@@ -167,13 +168,8 @@ def atomic_write(root: Path, rel: str, data: bytes) -> None:
 
 def _is_layout_file(rel: str) -> bool:
     """A file this writer may produce (or a temporary file it may have left behind)."""
-    fixed = {INDEX_PATH, PARAMETERS_PATH, MANIFEST_PATH, CEREMONY_PATH, DIGESTS_PATH, REVEALS_PATH,
-             SHARES_PATH, COMPLAINTS_PATH, CONTEXT_PATH, DEVICES_PATH, ENCRYPTED_TALLY_PATH, RESULT_PATH}
     _, name = _split(rel)
-    mixnet = (rel in (MIX_SERVERS_PATH, MIX_RESULT_PATH) or mix_stage_position(rel) is not None
-              or is_mix_stage_output_path(rel) or is_mix_decryption_path(rel))
-    return (rel in fixed or mixnet or is_ballot_path(rel) or is_tally_share_path(rel)
-            or (name.startswith(".") and _TEMP_MARK in name))
+    return rel == INDEX_PATH or is_record_path(rel) or (name.startswith(".") and _TEMP_MARK in name)
 
 
 def _walk_files(root: Path) -> Iterator[str]:

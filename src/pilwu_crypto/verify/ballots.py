@@ -48,6 +48,9 @@ BLOCK_LINES = 64
 """Ballot lines per block: large enough that pickling and scheduling are noise next to
 the block's verification (~64 x 5 ms at pilwu-3072), small enough to keep workers busy."""
 
+IN_FLIGHT = 8
+"""Blocks submitted and not yet applied, at most (bounds the main process's memory)."""
+
 Progress = Callable[[str, int, int], None]
 
 
@@ -179,8 +182,11 @@ def verify_block(spec: ContextSpec, block: Block) -> BlockResult:
     if bad:
         k = bad[0]
         line_no, raw = block.lines[k]
+        # the reader's exact message; the fallback cannot be reached (x^q != 1 was found
+        # exactly), but a line is never dropped without a failure naming it
+        malformed = (line_no, f"{block.path}:{line_no}: a ciphertext component is not in the order-q subgroup")
         try:
-            parse_ballot_line(group, block.path, line_no, raw)  # the reader's exact message
+            parse_ballot_line(group, block.path, line_no, raw)
         except PilwuError as exc:
             malformed = (line_no, str(exc))
         parsed = parsed[:k]
@@ -264,8 +270,9 @@ INLINE: Executor = _Inline()
 def run_ballot_checks(out: BallotChecks, reader: RecordReader, context: ElectionContext,
                       registrations: dict[str, DeviceRegistration], closings: dict[str, ClosingEntry],
                       executor: Executor | None = None, progress: Progress | None = None,
-                      block_lines: int = BLOCK_LINES, in_flight: int = 8) -> None:
-    """Checks 6-9 over every ballot file, devices in id order, each file in chain order."""
+                      block_lines: int | None = None, in_flight: int | None = None) -> None:
+    """Checks 6-9 over every ballot file, devices in id order, each file in chain order
+    (``block_lines``, ``in_flight``: BLOCK_LINES and IN_FLIGHT unless given)."""
     executor = executor or INLINE
     spec = context_spec(context, registrations)
     files_by_device = {Path(p).stem: p for p in reader.ballot_files()}
@@ -286,7 +293,7 @@ def run_ballot_checks(out: BallotChecks, reader: RecordReader, context: Election
                 continue
             chain = ChainVerifier(context, reg) if reg is not None else None
             chain_ok = _run_file(out, reader, context, spec, maybe_path, device_id, chain, guard, executor,
-                                 progress, done, block_lines, max(1, in_flight))
+                                 progress, done, block_lines or BLOCK_LINES, max(1, in_flight or IN_FLIGHT))
             out.chains.items += 1
             if chain is not None and chain_ok:
                 try:
