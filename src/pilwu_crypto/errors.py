@@ -76,6 +76,11 @@ class RecordUnreadable(MalformedRecord):
     other MalformedRecord)."""
 
 
+class FormatRefused(RecordUnreadable):
+    """A record of format version 1, which binds no election setup, read without the
+    caller's explicit acceptance (docs/record-format.md §9): nothing was verified."""
+
+
 class UnsupportedEncoding(InvalidParameters):
     """A plaintext encoding the group does not have: write-in text (byte strings) needs an
     elliptic-curve group, since an integer subgroup with a 256-bit q has no injective

@@ -79,3 +79,13 @@ DST_MIX_STAGE_SIGNATURE = b"PILWU-V1-mix-stage-signature"
 DST_MIX_DECRYPTION = "PILWU-V1-mix-decryption"
 """Transcript domain of the decryption shares of the mix-net's final list; the list digest,
 the vector index and the component index follow it."""
+
+# ---- record format 2 (docs/record-format.md §5.4, §5.4a, §5.9) ---------------------------
+DST_ELECTION_SETUP = b"PILWU-V2-election-setup"
+"""Setup hash: the registered voting devices and mix servers with their keys."""
+DST_BASE_HASH_V2 = b"PILWU-V2-base-hash"
+"""H_B of record format 2: DST_BASE_HASH's parts followed by the setup hash."""
+DST_ELECTION_HASH_V2 = b"PILWU-V2-election-hash"
+"""H_E of record format 2: DST_ELECTION_HASH's parts followed by the ceremony-shares hash."""
+DST_CEREMONY_SHARES = b"PILWU-V2-ceremony-shares"
+"""Hash of every published encrypted share of the key ceremony (their share hashes, in order)."""

@@ -41,6 +41,7 @@ from pilwu_crypto.election.batchverify import ciphertext_elements, non_members, 
 from pilwu_crypto.election.context import ElectionContext
 from pilwu_crypto.election.decryption import decrypt_tally, trustee_decrypt
 from pilwu_crypto.election.device import VotingDevice, initial_code
+from pilwu_crypto.election.setup import ElectionSetup
 from pilwu_crypto.election.simulation import context_from_ceremony, hold_ceremony, kuwu_manifest
 from pilwu_crypto.election.tally import tally_ballots
 from pilwu_crypto.proofs.shuffle import CiphertextVector, prove_shuffle, shuffle, verify_shuffle
@@ -249,9 +250,9 @@ class _Election:
 
 def _election(group: Group, n_ballots: int) -> tuple[_Election, Any]:
     manifest = kuwu_manifest(list(CANDIDATES))
-    outcome = hold_ceremony(group, manifest, list(TRUSTEES), THRESHOLD)
-    context = context_from_ceremony(manifest, outcome.ceremony, outcome.digests, outcome.reveals)
     device = VotingDevice.generate("device-1")
+    outcome = hold_ceremony(group, manifest, list(TRUSTEES), THRESHOLD, ElectionSetup((device.registration,)))
+    context = context_from_ceremony(manifest, outcome.ceremony, outcome.digests, outcome.reveals, outcome.shares)
     code = initial_code(context, device.device_id)
     e = _Election(group, context, device, code, [])
     e.ballots = [encrypt_ballot(context, device, e.plaintext(i), code)[0] for i in range(n_ballots)]

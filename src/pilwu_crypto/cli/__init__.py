@@ -92,18 +92,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise UsageError("--workers must be at least 1")
     workers = args.workers if args.workers is not None else default_workers()
     with verification_executor(workers) as executor:
-        return _demo(args, group, manifest, rng, mix_servers, out_dir, executor)
+        return _demo(args, group, manifest, rng, mix_servers, out_dir, executor, workers)
 
 
 def _demo(args: argparse.Namespace, group: Group, manifest: Manifest, rng: random.Random, mix_servers: int,
-          out_dir: Path, executor: Executor) -> int:
-    """The demo's election, mix, record and verification, with ``executor`` for the devices'
-    encryption and the verifier's ballot blocks."""
+          out_dir: Path, executor: Executor, workers: int) -> int:
+    """The demo's election, mix, record and verification: the devices vote in ``workers``
+    processes (each key created and kept in its process) and ``executor`` runs the
+    verifier's ballot blocks."""
     t0 = time.perf_counter()
     with render.progress_bars(not args.quiet) as progress:
         sim = simulate_election(group, manifest, trustees=args.trustees, threshold=args.threshold,
                                 absent=args.absent, voters=args.voters, challenged=args.challenged,
-                                devices=args.devices, rng=rng, progress=progress, executor=executor)
+                                devices=args.devices, mix_servers=mix_servers if args.mix else 0, rng=rng,
+                                progress=progress, workers=workers)
     t1 = time.perf_counter()
     fingerprint = write_simulated_election(sim, out_dir, force=args.force)
     render.out.print(f"election held and recorded in {t1 - t0:.1f} s: {out_dir}  (fingerprint {fingerprint})")

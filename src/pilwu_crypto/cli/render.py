@@ -102,6 +102,8 @@ def print_report(report: VerificationReport) -> None:
     out.print(f"group       {report.group}   election {report.election_id}   "
               f"ballots cast {report.ballots_cast}, challenged {report.ballots_challenged}")
     out.print(report_table(report))
+    for note in report.notes:
+        out.print(f"[bold yellow]note[/]: {escape(note)}")
     if report.valid and report.counts:
         out.print(counts_table(report))
     if report.valid:

@@ -53,9 +53,10 @@ from pilwu_crypto.algebra.group import Element, Group
 from pilwu_crypto.algebra.groups import DEFAULT_GROUP, get_group, group_names
 from pilwu_crypto.cli import render
 from pilwu_crypto.cli.steps import EXIT_OK, Misuse, Refused, say, step_command
-from pilwu_crypto.election.context import ElectionContext, base_hash, election_hash
+from pilwu_crypto.election.context import ElectionContext, base_hash, ceremony_shares_hash, election_hash
 from pilwu_crypto.election.decryption import decrypt_tally, trustee_decrypt
 from pilwu_crypto.election.manifest import Manifest
+from pilwu_crypto.election.setup import ElectionSetup, key_fingerprint
 from pilwu_crypto.election.simulation import kuwu_manifest
 from pilwu_crypto.elgamal import PublicKey
 from pilwu_crypto.errors import InvalidParameters, PilwuError, SealedStateError
@@ -83,6 +84,7 @@ from pilwu_crypto.record.messages import (
     read_share,
     read_shares_to,
     read_tally_share_file,
+    setup_from_file,
     sealed_scrypt_log2_n,
     share_file,
     write_acknowledgement,
@@ -317,24 +319,45 @@ def cmd_setup(args: argparse.Namespace) -> int:
         raise Misuse(str(exc)) from None
     allow_group(group, args)
     manifest = _manifest(args)
+    election_setup = _election_setup(args)
     ids = _split_list(args.trustees, "--trustees")
     try:
         check_trustee_ids(ids)
-        ceremony = Ceremony(group, base_hash(group, manifest, ids, args.threshold), tuple(ids), args.threshold)
+        hb = base_hash(group, manifest, ids, args.threshold, election_setup.hash())
+        ceremony = Ceremony(group, hb, tuple(ids), args.threshold)
     except PilwuError as exc:
         raise Misuse(f"--trustees/--threshold: {exc}") from None
     out = Path(args.out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise Misuse(f"{out} exists and is not an empty directory; choose a new ceremony directory")
-    write_setup(out, CeremonySetup(group, manifest, ceremony))
+    write_setup(out, CeremonySetup(group, manifest, ceremony, election_setup))
     say(f"Ceremony directory {out} for election {manifest.election_id} ({manifest.name}), group {group.name}")
     _print_manifest(manifest)
+    _print_setup(election_setup)
     say(f"trustees: {', '.join(f'{t} (#{i})' for i, t in enumerate(ids, start=1))}; "
          f"threshold {args.threshold} of {len(ids)}")
     say(f"H_B = {ceremony.base_hash.hex()}")
     say("Announce H_B to the trustees. Each trustee then runs, on their own laptop:")
     say(f"  pilwu trustee init {out} --id ID --state ID.state")
     return EXIT_OK
+
+
+def _election_setup(args: argparse.Namespace) -> ElectionSetup:
+    path = Path(args.setup)
+    if not path.is_file():
+        raise Misuse(f"--setup {path}: no such file")
+    return setup_from_file(path)
+
+
+def _print_setup(setup: ElectionSetup) -> None:
+    """Every key the verifier will trust, as fingerprints to compare out of band
+    (docs/trustee-guide.md §2)."""
+    say(f"voting devices ({len(setup.devices)}), key fingerprints:")
+    for r in setup.devices:
+        say(f"  {r.device_id}: {key_fingerprint(r.public_key)}")
+    say(f"mix servers ({len(setup.mix_servers)})" + (", key fingerprints:" if setup.mix_servers else ""))
+    for m in setup.mix_servers:
+        say(f"  {m.server_id}: {key_fingerprint(m.public_key)}")
 
 
 def _print_manifest(manifest: Manifest) -> None:
@@ -371,6 +394,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     say(f"trustee {tid} (#{trustee.index}) of election {setup.manifest.election_id}, group {setup.group.name}, "
          f"threshold {ceremony.threshold} of {ceremony.n}")
     _print_manifest(setup.manifest)
+    _print_setup(setup.setup)
+    say("Compare every device and mix-server fingerprint with its operator: only these keys will be trusted.")
     say(f"H_B = {ceremony.base_hash.hex()}  (compare it with the one the election authority announced)")
     say(f"secret state sealed in {state_path} (mode 0600, scrypt N = 2^{cost}); keep it and its passphrase safe")
     say(f"published {root / rel}")
@@ -478,7 +503,7 @@ def cmd_context(args: argparse.Namespace) -> int:
                 or ack.verification_key != vkeys[index]):
             raise Refused(f"{acknowledgement_file(tid)}: trustee {tid} derived other keys than the published "
                           "commitments give; the ceremony cannot complete")
-    h_e = election_hash(ceremony.base_hash, k, commitments)
+    h_e = election_hash(ceremony.base_hash, k, commitments, ceremony_shares_hash(ceremony, shares.found.values()))
     rel = write_context(root, PublishedContext(ceremony.base_hash, h_e, k, vkeys))
     say(f"ceremony of election {setup.manifest.election_id}: {ceremony.n} trustees, threshold {ceremony.threshold}; "
          "every digest, reveal, proof and acknowledgement checks out; no complaint")
@@ -546,15 +571,20 @@ def record_context(reader: RecordReader) -> tuple[Ceremony, ElectionContext, dic
     published_ceremony = reader.ceremony()
     ceremony = published_ceremony.ceremony
     manifest = reader.manifest()
-    if base_hash(group, manifest, ceremony.trustee_ids, ceremony.threshold) != ceremony.base_hash:
-        raise Refused("the record's ceremony/ceremony.json: H_B is not H(parameters, manifest, trustees, threshold)")
+    election_setup = reader.setup()
+    assert election_setup is not None  # trustees read format-2 records only (RecordReader's default)
+    if base_hash(group, manifest, ceremony.trustee_ids, ceremony.threshold, election_setup.hash()) \
+            != ceremony.base_hash:
+        raise Refused("the record's ceremony/ceremony.json: H_B is not H(parameters, manifest, trustees, threshold, "
+                      "setup)")
     checked = check_reveals(ceremony, published_ceremony.digests, published_ceremony.reveals)
     if published_ceremony.complaints:
         raise Refused("the record's key ceremony has complaints: it did not complete")
     commitments = tuple(r.commitments for r in checked)
     k = joint_key(group, commitments)
     vkeys = verification_keys(group, commitments)
-    h_e = election_hash(ceremony.base_hash, k, commitments)
+    h_e = election_hash(ceremony.base_hash, k, commitments,
+                        ceremony_shares_hash(ceremony, published_ceremony.shares))
     published = reader.context()
     if (published.base_hash, published.election_hash, published.joint_key, published.verification_keys) \
             != (ceremony.base_hash, h_e, k, vkeys):
@@ -699,7 +729,7 @@ def register(sub: argparse._SubParsersAction[_P]) -> argparse._SubParsersAction[
                     "mix-decrypt (each present trustee), mix-combine (authority). See docs/trustee-guide.md.")
     steps = trustee.add_subparsers(dest="step", required=True, metavar="STEP")
 
-    p = steps.add_parser("setup", help="authority: create a ceremony directory (parameters, manifest, H_B)")
+    p = steps.add_parser("setup", help="authority: create a ceremony directory (parameters, manifest, setup, H_B)")
     p.add_argument("--out", required=True, metavar="CEREMONY_DIR", help="new (or empty) ceremony directory")
     p.add_argument("--group", default=DEFAULT_GROUP,
                    help=f"parameter set (default {DEFAULT_GROUP}; one of {', '.join(group_names())})")
@@ -710,6 +740,9 @@ def register(sub: argparse._SubParsersAction[_P]) -> argparse._SubParsersAction[
     p.add_argument("--election-name", default="Pemilihan Kuwu", help="election name of the --kuwu manifest")
     p.add_argument("--trustees", required=True, metavar="ID,ID,...", help="trustee ids, in order (index 1, 2, ...)")
     p.add_argument("--threshold", required=True, type=int, help="t: any t trustees can decrypt")
+    p.add_argument("--setup", required=True, metavar="FILE",
+                   help="the election setup: every voting device (spares included) and mix server with its "
+                        "Ed25519 key (an election-setup document, docs/record-format.md §5.4a)")
     _test_group_option(p)
     p.set_defaults(func=_command("setup", cmd_setup))
 

@@ -68,7 +68,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             if villages is None:
                 with render.progress_bars(not args.quiet) as progress:
                     report = verify_record(root, progress=progress, allow_test_group=args.insecure_test_group,
-                                           executor=executor)
+                                           executor=executor, accept_format_v1=args.accept_format_v1)
                 if args.json:
                     _write_json(args.json, report.to_json())
                 if args.json != "-":
@@ -80,7 +80,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
                     with render.progress_bars(not args.quiet) as progress:
                         rows.append((record.name, verify_record(record, progress=progress,
                                                                 allow_test_group=args.insecure_test_group,
-                                                                executor=executor)))
+                                                                executor=executor,
+                                                                accept_format_v1=args.accept_format_v1)))
                 except RecordUnreadable as exc:
                     rows.append((record.name, f"cannot be read: {exc}"))
     except MissingExtra as exc:
@@ -117,6 +118,9 @@ def register(sub: argparse._SubParsersAction[_P]) -> None:
                      help="a Dask scheduler address, or 'local' for a LocalCluster of --workers processes "
                           "(needs the optional extra pilwu-crypto[dask]; takes precedence over --workers)")
     ver.add_argument("--quiet", action="store_true", help="no progress bars")
+    ver.add_argument("--accept-format-v1", action="store_true",
+                     help="verify a record of format 1 by its own rules (it binds no election setup: the report "
+                          "says what a VALID verdict then does not cover)")
     ver.add_argument("--insecure-test-group", action="store_true",
                      help="accept a record on a test-only group (never a real election)")
     ver.set_defaults(func=cmd_verify)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 from pilwu_crypto.algebra.group import Element, Group
@@ -22,9 +21,10 @@ from pilwu_crypto.election.ballot import (
     challenge_ballot,
     encrypt_ballot,
 )
-from pilwu_crypto.election.context import ElectionContext, base_hash, election_hash
+from pilwu_crypto.election.context import ElectionContext, base_hash, ceremony_shares_hash, election_hash
 from pilwu_crypto.election.decryption import TallyResult, TrusteeTallyShare, decrypt_tally, trustee_decrypt
 from pilwu_crypto.election.device import ClosingEntry, DeviceRegistration, VotingDevice, initial_code
+from pilwu_crypto.election.devicehost import DeviceHosts
 from pilwu_crypto.election.manifest import Contest, Manifest, Option
 from pilwu_crypto.election.mixballot import MixedBallot, cast_mix_input, count_mixed, verify_and_decode_ballots
 from pilwu_crypto.election.mixnet import (
@@ -35,6 +35,7 @@ from pilwu_crypto.election.mixnet import (
     mix_generators,
     run_stage,
 )
+from pilwu_crypto.election.setup import ElectionSetup
 from pilwu_crypto.election.tally import EncryptedTally, tally_ballots
 from pilwu_crypto.elgamal import PublicKey
 from pilwu_crypto.errors import CeremonyError, InvalidParameters
@@ -88,9 +89,11 @@ class CeremonyOutcome:
 
 
 def hold_ceremony(group: Group, manifest: Manifest, trustee_ids: Sequence[str],
-                  threshold: int) -> CeremonyOutcome:
-    """Run the three rounds of the DKG for all trustees, checking every message."""
-    c = Ceremony(group, base_hash(group, manifest, trustee_ids, threshold), tuple(trustee_ids), threshold)
+                  threshold: int, setup: ElectionSetup) -> CeremonyOutcome:
+    """Run the three rounds of the DKG for all trustees, checking every message; H_B binds
+    the setup (the registered devices and mix servers)."""
+    c = Ceremony(group, base_hash(group, manifest, trustee_ids, threshold, setup.hash()), tuple(trustee_ids),
+                 threshold)
     round1 = [TrusteeRound1.generate(c, tid) for tid in c.trustee_ids]
     digests = tuple(t.digest_message() for t in round1)
     round2 = [t.receive_digests(digests) for t in round1]
@@ -106,12 +109,13 @@ def hold_ceremony(group: Group, manifest: Manifest, trustee_ids: Sequence[str],
 
 
 def context_from_ceremony(manifest: Manifest, ceremony: Ceremony, digests: Sequence[CommitmentDigest],
-                          reveals: Sequence[CommitmentReveal]) -> ElectionContext:
-    """Recompute K and H_E from the published ceremony messages (what a verifier does)."""
+                          reveals: Sequence[CommitmentReveal], shares: Sequence[EncryptedShare]) -> ElectionContext:
+    """Recompute K and H_E from the published ceremony messages (what a verifier does;
+    docs/record-format.md §5.9)."""
     checked = check_reveals(ceremony, digests, reveals)
     commitments = [r.commitments for r in checked]
     k = joint_key(ceremony.group, commitments)
-    h_e = election_hash(ceremony.base_hash, k, commitments)
+    h_e = election_hash(ceremony.base_hash, k, commitments, ceremony_shares_hash(ceremony, shares))
     return ElectionContext(ceremony.group, manifest, ceremony.trustee_ids, ceremony.threshold,
                            PublicKey(k), ceremony.base_hash, h_e)
 
@@ -122,7 +126,10 @@ class SimulatedElection:
 
     context: ElectionContext
     ceremony: CeremonyOutcome
-    devices: tuple[DeviceRegistration, ...]
+    setup: ElectionSetup
+    """The registered devices and mix servers, bound by H_B."""
+    mix_servers: tuple[MixServer, ...] = ()
+    """The registered mix servers with their keys (the simulation plays them too)."""
     cast: list[EncryptedBallot] = field(default_factory=list)
     challenged: list[ChallengedBallot] = field(default_factory=list)
     chain_order: dict[str, list[str]] = field(default_factory=dict)
@@ -140,6 +147,11 @@ class SimulatedElection:
     @property
     def verification_keys(self) -> dict[int, Element]:
         return self.ceremony.trustees[0].verification_keys
+
+    @property
+    def devices(self) -> tuple[DeviceRegistration, ...]:
+        """The registered devices, by id."""
+        return self.setup.devices
 
 
 @dataclass(frozen=True)
@@ -164,12 +176,11 @@ class DeviceVotes:
     closing: ClosingEntry
 
 
-def vote_on_device(context: ElectionContext, device_id: str, votes: Sequence[Vote]) -> DeviceVotes:
-    """A voting device's whole day: create its key, encrypt every planned ballot in order
-    (each chained to the previous code), challenge those planned so, close.  Runs in a
-    worker process when simulate_election has an executor; the device key never leaves it."""
-    device = VotingDevice.generate(device_id)
-    code = initial_code(context, device_id)
+def vote_on_device(context: ElectionContext, device: VotingDevice, votes: Sequence[Vote]) -> DeviceVotes:
+    """A voting device's whole day: encrypt every planned ballot in order (each chained to
+    the previous code), challenge those planned so, close.  Runs where the device was
+    created (election/devicehost.py); the device key never leaves that process."""
+    code = initial_code(context, device.device_id)
     entries: list[EncryptedBallot | ChallengedBallot] = []
     for vote in votes:
         ballot, ballot_secrets = encrypt_ballot(context, device, PlaintextBallot(vote.ballot_id, vote.selections,
@@ -182,25 +193,41 @@ def vote_on_device(context: ElectionContext, device_id: str, votes: Sequence[Vot
 
 def simulate_election(group: Group, manifest: Manifest, *, trustees: int = 3, threshold: int = 2,
                       absent: int = 1, voters: int = 20, challenged: int = 2, devices: int = 2,
+                      device_ids: Sequence[str] = (), mix_servers: int = 0,
                       rng: random.Random | None = None, names: Sequence[str] = (),
-                      progress: Progress = _no_progress, executor: Executor | None = None) -> SimulatedElection:
+                      progress: Progress = _no_progress, workers: int = 1) -> SimulatedElection:
     """Hold a whole election; voters choose uniformly among options (within limits).
 
-    In a contest that takes write-ins, a voter who chose WRITE_IN_OPTION writes a name
-    drawn from ``names`` (WRITE_IN_NAMES when empty); every other voter writes none.
-    With ``executor``, the devices vote in parallel (:func:`vote_on_device`, each device's
-    key created and kept in its worker); the choices still come from ``rng`` here."""
+    The setup comes first: ``devices`` voting devices (ids ``device_ids`` when given, else
+    device-1, …) and ``mix_servers`` mix servers are created and registered, then the key
+    ceremony binds them (H_B).  In a contest that takes write-ins, a voter who chose
+    WRITE_IN_OPTION writes a name drawn from ``names`` (WRITE_IN_NAMES when empty); every
+    other voter writes none.  With ``workers`` > 1 the devices are created and vote in that
+    many worker processes (election/devicehost.py: each key is created and kept in its
+    worker); the choices still come from ``rng`` here."""
+    with DeviceHosts(workers) as hosts:
+        return _simulate(hosts, group, manifest, trustees=trustees, threshold=threshold, absent=absent,
+                         voters=voters, challenged=challenged,
+                         device_ids=list(device_ids) or [f"device-{i + 1}" for i in range(devices)],
+                         mix_servers=mix_servers, rng=rng, names=names, progress=progress)
+
+
+def _simulate(hosts: DeviceHosts, group: Group, manifest: Manifest, *, trustees: int, threshold: int,
+              absent: int, voters: int, challenged: int, device_ids: list[str], mix_servers: int,
+              rng: random.Random | None, names: Sequence[str], progress: Progress) -> SimulatedElection:
     names = tuple(names) or WRITE_IN_NAMES
     expected: dict[tuple[str, str], int] = {}
     if not 0 <= absent <= trustees - threshold:
         raise CeremonyError(f"{absent} absent trustees leave fewer than the threshold {threshold}")
     rng = rng or random.Random()
+    devices = len(device_ids)
+    servers = tuple(MixServer.generate(f"mix-{k + 1}") for k in range(mix_servers))
+    setup = ElectionSetup(tuple(hosts.create(device_ids)), tuple(s.registration for s in servers))
     trustee_ids = [f"trustee-{i + 1}" for i in range(trustees)]
     progress("key ceremony", 0, 1)
-    outcome = hold_ceremony(group, manifest, trustee_ids, threshold)
-    context = context_from_ceremony(manifest, outcome.ceremony, outcome.digests, outcome.reveals)
+    outcome = hold_ceremony(group, manifest, trustee_ids, threshold, setup)
+    context = context_from_ceremony(manifest, outcome.ceremony, outcome.digests, outcome.reveals, outcome.shares)
     progress("key ceremony", 1, 1)
-    device_ids = [f"device-{i + 1}" for i in range(devices)]
     for c in manifest.contests:
         for o in c.options:
             expected[(c.contest_id, o.option_id)] = 0
@@ -216,19 +243,13 @@ def simulate_election(group: Group, manifest: Manifest, *, trustees: int = 3, th
             if c.write_in_elements and WRITE_IN_OPTION in chosen:
                 written[c.contest_id] = rng.choice(names)
         plans[device_ids[i % devices]].append(Vote(i, f"ballot-{i + 1:06d}", selections, written, i in challenge_at))
-    # each device votes in turn (its chain is sequential), devices in parallel on ``executor``
-    if executor is None:
-        outcomes = []
-        for k, d in enumerate(device_ids):
-            outcomes.append(vote_on_device(context, d, plans[d]))
-            progress("voting", sum(len(plans[x]) for x in device_ids[:k + 1]), total)
-    else:
-        futures = [executor.submit(vote_on_device, context, d, plans[d]) for d in device_ids]
-        outcomes = []
-        for k, future in enumerate(futures):
-            outcomes.append(future.result())
-            progress("voting", sum(len(plans[d]) for d in device_ids[:k + 1]), total)
-    sim = SimulatedElection(context, outcome, tuple(dv.registration for dv in outcomes))
+    # each device votes in turn (its chain is sequential), devices in parallel on their hosts
+    futures = [hosts.vote(context, d, plans[d], vote_on_device) for d in device_ids]
+    outcomes = []
+    for k, future in enumerate(futures):
+        outcomes.append(future.result())
+        progress("voting", sum(len(plans[d]) for d in device_ids[:k + 1]), total)
+    sim = SimulatedElection(context, outcome, setup, servers)
     sim.expected = expected
     sim.chain_order = {d: [v.ballot_id for v in plans[d]] for d in device_ids}
     by_index: dict[int, tuple[Vote, EncryptedBallot | ChallengedBallot]] = {}
@@ -284,33 +305,36 @@ class SimulatedMix:
 
 
 def cast_ids_in_record_order(sim: SimulatedElection) -> list[str]:
-    """The cast ballots' ids in the order a verifier reads them: devices by id, chain order."""
+    """The cast ballots' ids in the order a verifier reads them: devices by id, chain order
+    (docs/record-format.md §5.15)."""
     cast = {b.ballot_id for b in sim.cast}
     return [bid for did in sorted(sim.chain_order) for bid in sim.chain_order[did] if bid in cast]
 
 
-def simulate_mixing(sim: SimulatedElection, *, mix_servers: int = 3,
+def simulate_mixing(sim: SimulatedElection, *, mix_servers: int | None = None,
                     progress: Progress = _no_progress) -> SimulatedMix:
-    """Mix the cast ballots of a simulated election through ``mix_servers`` distinct servers,
-    decrypt the final list with the present trustees and decode it.
+    """Mix the cast ballots of a simulated election through its first ``mix_servers``
+    registered servers (all of them when None), decrypt the final list with the present
+    trustees and decode it.
 
     The first input is :func:`~pilwu_crypto.election.mixballot.cast_mix_input` of the cast
     ballots in record order (what the verifier recomputes), so the mixed counts must equal
     the homomorphic tally."""
-    if mix_servers < 1:
-        raise InvalidParameters(f"a mix-net needs at least one server, not {mix_servers}")
+    count = len(sim.mix_servers) if mix_servers is None else mix_servers
+    if not 1 <= count <= len(sim.mix_servers):
+        raise InvalidParameters(f"a mix-net of {count} servers, but the setup registered {len(sim.mix_servers)}")
     ctx = sim.context
     by_id = {b.ballot_id: b for b in sim.cast}
     current = cast_mix_input(ctx, [by_id[bid] for bid in cast_ids_in_record_order(sim)])
     generators = mix_generators(ctx, len(current))
-    servers = tuple(MixServer.generate(f"mix-{k + 1}") for k in range(mix_servers))
+    servers = sim.mix_servers[:count]
     stages: list[MixStage] = []
     for k, server in enumerate(servers):
-        progress("mixing", k, mix_servers)
+        progress("mixing", k, count)
         stage = run_stage(ctx, server, k + 1, generators, current)
         stages.append(stage)
         current = list(stage.outputs)
-    progress("mixing", mix_servers, mix_servers)
+    progress("mixing", count, count)
     present = [t for t in sim.ceremony.trustees if t.trustee_id not in sim.absent]
     shares = tuple(decrypt_final_list(ctx, t, current) for t in present)
     ballots = tuple(verify_and_decode_ballots(ctx, current, shares, sim.verification_keys))

@@ -75,6 +75,8 @@ from pilwu_crypto.proofs.schnorr import SchnorrProof
 from pilwu_crypto.record.layout import (
     FORMAT_VERSION,
     ID_RE,
+    LEGACY_FORMAT_VERSION,
+    SUPPORTED_FORMAT_VERSIONS,
     KIND_CEREMONY,
     KIND_COMPLAINTS,
     KIND_CONTEXT,
@@ -354,8 +356,15 @@ def _object(value: object, where: str, keys: Iterable[str]) -> JsonObject:
     return value
 
 
+def document_version(value: object) -> int | None:
+    """The ``version`` of a parsed document, or None when it has none an integer (the
+    header check then names the problem)."""
+    version = value.get("version") if isinstance(value, dict) else None
+    return version if type(version) is int else None
+
+
 def _check_header(value: object, where: str, kind: str) -> JsonObject:
-    """``value`` as an object whose ``version`` is 1 and ``kind`` is ``kind`` (checked first,
+    """``value`` as an object whose ``version`` is a supported one and ``kind`` is ``kind`` (checked first,
     so that a document of another version is named as such, not by its unknown keys)."""
     if not isinstance(value, dict):
         _fail(where, f"expected a JSON object, got {_kind(value)}")
@@ -364,9 +373,9 @@ def _check_header(value: object, where: str, kind: str) -> JsonObject:
     version = value["version"]
     if type(version) is not int:
         _fail(_at(where, "version"), f"expected an integer, got {_kind(version)}")
-    if version != FORMAT_VERSION:
+    if version not in SUPPORTED_FORMAT_VERSIONS:
         _fail(_at(where, "version"), f"unsupported record format version {version} "
-                                     f"(this reader knows version {FORMAT_VERSION})")
+                                     f"(this reader knows versions {', '.join(map(str, SUPPORTED_FORMAT_VERSIONS))})")
     if "kind" not in value:
         _fail(_at(where, "kind"), "missing key")
     if value["kind"] != kind:
@@ -901,19 +910,26 @@ MAX_DEVICES = 100_000
 """Most registrations (and closing entries) in devices.json."""
 
 
-def devices_to_json(devices: DevicesRecord) -> JsonObject:
-    """devices.json: registrations and closing entries, in the order given."""
+def devices_to_json(closings: Iterable[ClosingEntry]) -> JsonObject:
+    """devices.json of record format 2: the closing entries, in the order given (the
+    registrations are in setup.json, docs/record-format.md §5.10)."""
     doc = _header(KIND_DEVICES)
-    doc.update({"registrations": [device_registration_to_json(r) for r in devices.registrations],
-                "closings": [closing_entry_to_json(c) for c in devices.closings]})
+    doc["closings"] = [closing_entry_to_json(c) for c in closings]
     return doc
 
 
 def devices_from_json(group: Group | None, value: object, where: str = "") -> DevicesRecord:
-    obj = _document(value, where, KIND_DEVICES, ("registrations", "closings"))
+    """devices.json: format 2 holds the closing entries only (``registrations`` is then
+    empty: they come from setup.json); format 1 also the self-asserted registrations."""
+    header = _check_header(value, where, KIND_DEVICES)
+    legacy = header["version"] == LEGACY_FORMAT_VERSION
+    obj = _document(value, where, KIND_DEVICES, ("registrations", "closings") if legacy else ("closings",))
+    registrations: tuple[DeviceRegistration, ...] = ()
+    if legacy:
+        registrations = _items(obj["registrations"], _at(where, "registrations"), MAX_DEVICES,
+                               lambda v, w: device_registration_from_json(group, v, w))
     return DevicesRecord(
-        registrations=_items(obj["registrations"], _at(where, "registrations"), MAX_DEVICES,
-                             lambda v, w: device_registration_from_json(group, v, w)),
+        registrations=registrations,
         closings=_items(obj["closings"], _at(where, "closings"), MAX_DEVICES,
                         lambda v, w: closing_entry_from_json(group, v, w)))
 

@@ -1,4 +1,5 @@
-"""Reading and writing election-record directories (layout v1, docs/record-format.md).
+"""Reading and writing election-record directories (docs/record-format.md; format 2 written,
+format 1 read on request).
 
 :class:`RecordWriter` writes every file atomically (a temporary file in the same
 directory, flushed and fsynced, renamed over the final name, then the directory fsynced)
@@ -36,9 +37,10 @@ from pilwu_crypto.election.manifest import Manifest
 from pilwu_crypto.election.mixnet import MixDecryptionShare, MixServerRegistration, MixStage
 from pilwu_crypto.election.simulation import SimulatedElection, SimulatedMix
 from pilwu_crypto.election.tally import EncryptedTally
-from pilwu_crypto.errors import MalformedRecord, PilwuError, RecordUnreadable
+from pilwu_crypto.election.setup import ElectionSetup
+from pilwu_crypto.errors import FormatRefused, MalformedRecord, PilwuError, RecordUnreadable
 from pilwu_crypto.proofs.shuffle import CiphertextVector
-from pilwu_crypto.record import codec, mixcodec
+from pilwu_crypto.record import codec, mixcodec, setupcodec
 from pilwu_crypto.record.codec import (
     BallotLine,
     CeremonyRecord,
@@ -56,6 +58,7 @@ from pilwu_crypto.record.layout import (
     DIGESTS_PATH,
     ENCRYPTED_TALLY_PATH,
     INDEX_PATH,
+    LEGACY_FORMAT_VERSION,
     MANIFEST_PATH,
     MAX_DOCUMENT_BYTES,
     MAX_LINE_BYTES,
@@ -64,6 +67,7 @@ from pilwu_crypto.record.layout import (
     PARAMETERS_PATH,
     RESULT_PATH,
     REVEALS_PATH,
+    SETUP_PATH,
     SHARES_PATH,
     ballot_path,
     document_limit,
@@ -410,11 +414,13 @@ class RecordWriter:
                                      dict(sorted(verification_keys.items())))
         self._write_document(CONTEXT_PATH, codec.context_to_json(published))
 
-    def write_devices(self, registrations: Iterable[DeviceRegistration],
-                      closings: Iterable[ClosingEntry]) -> None:
-        """devices.json: registrations and closing entries."""
-        record = DevicesRecord(tuple(registrations), tuple(closings))
-        self._write_document(DEVICES_PATH, codec.devices_to_json(record))
+    def write_setup(self, setup: ElectionSetup) -> None:
+        """setup.json: the registered devices and mix servers (hashed into H_B)."""
+        self._write_document(SETUP_PATH, setupcodec.election_setup_to_json(setup))
+
+    def write_devices(self, closings: Iterable[ClosingEntry]) -> None:
+        """devices.json: the devices' signed closing entries (registrations are in setup.json)."""
+        self._write_document(DEVICES_PATH, codec.devices_to_json(closings))
 
     def ballot_stream(self, device_id: str) -> BallotStream:
         """A context manager writing ``ballots/<device_id>.jsonl``; write the device's ballots
@@ -442,10 +448,6 @@ class RecordWriter:
         self._write_document(RESULT_PATH, codec.result_to_json(codec.published_result(result, absent)))
 
     # ---- the optional mix-net part (docs/record-format.md §5.15) ----------------------
-    def write_mix_servers(self, registrations: Iterable[MixServerRegistration]) -> None:
-        """mixnet/servers.json: the registered mix servers (ids and Ed25519 keys)."""
-        self._write_document(MIX_SERVERS_PATH, mixcodec.mix_servers_to_json(registrations))
-
     def write_mix_stage(self, stage: MixStage) -> None:
         """mixnet/stage-<pos>.jsonl (the outputs, one vector per line) and then
         mixnet/stage-<pos>.json (position, server, N, w, proof, signature)."""
@@ -497,9 +499,10 @@ def write_simulated_election(sim: SimulatedElection, root: Path, *, force: bool 
     writer.write_parameters(ctx.group)
     writer.write_manifest(ctx.manifest)
     cer = sim.ceremony
+    writer.write_setup(sim.setup)
     writer.write_ceremony(cer.ceremony, cer.digests, cer.reveals, cer.shares)
     writer.write_context(ctx, sim.verification_keys)
-    writer.write_devices(sim.devices, sim.closings)
+    writer.write_devices(sim.closings)
     cast = {b.ballot_id: b for b in sim.cast}
     challenged = {c.ballot.ballot_id: c for c in sim.challenged}
     device_ids = [r.device_id for r in sim.devices]
@@ -556,8 +559,9 @@ class RecordReader:
     method reads one part on demand, verifying the file against the index first.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, accept_format_v1: bool = False) -> None:
         self.root = Path(root)
+        self._accept_v1 = accept_format_v1
         try:
             self._open()
         except RecordUnreadable:
@@ -578,9 +582,19 @@ class RecordReader:
             raise RecordUnreadable(f"{INDEX_PATH}: leads outside the record (symbolic link)")
         try:
             data = self._read_limited(index_file, MAX_DOCUMENT_BYTES, INDEX_PATH)
-            entries = codec.index_from_json(codec.parse_json(data))
+            parsed = codec.parse_json(data)
+            entries = codec.index_from_json(parsed)
         except PilwuError as exc:
             raise RecordUnreadable(f"{INDEX_PATH}: {exc}") from None
+        version = codec.document_version(parsed)
+        assert version is not None  # index_from_json checked it
+        if version == LEGACY_FORMAT_VERSION and not self._accept_v1:
+            # docs/record-format.md §9: format 1 binds no setup; verified only on request
+            raise FormatRefused(f"{INDEX_PATH}: record format version 1, which binds no election setup "
+                                "(its devices and mix servers are self-asserted); not verified (verify it "
+                                "by the rules of format 1 with --accept-format-v1)")
+        self._version = version
+        self._setup: ElectionSetup | None = None
         self._fingerprint = hashlib.sha256(data).hexdigest()
         self._entries: dict[str, IndexEntry] = {e.path: e for e in entries}
         for e in entries:
@@ -604,6 +618,11 @@ class RecordReader:
     def fingerprint(self) -> str:
         """The record's fingerprint: lowercase hex SHA-256 of index.json's exact bytes."""
         return self._fingerprint
+
+    @property
+    def format_version(self) -> int:
+        """The record format version (index.json's ``version``): 2, or 1 when accepted."""
+        return self._version
 
     @property
     def group(self) -> Group:
@@ -704,7 +723,11 @@ class RecordReader:
         """Verify, parse and decode one JSON document; errors name the file and field."""
         data = self._verified_bytes(path)
         try:
-            return decode(codec.parse_json(data))
+            value = codec.parse_json(data)
+            version = codec.document_version(value)
+            if version is not None and version != self._version:
+                raise MalformedRecord(f"version: {version} in a record of format version {self._version}")
+            return decode(value)
         except Exception as exc:
             raise _malformed(path, exc) from None
 
@@ -749,9 +772,23 @@ class RecordReader:
         """context.json as published (nothing recomputed: the verifier compares)."""
         return self._document(CONTEXT_PATH, lambda v: codec.context_from_json(self._group, v))
 
+    def setup(self) -> ElectionSetup | None:
+        """setup.json: the registered devices and mix servers (None in a format-1 record,
+        which has no setup)."""
+        if self._version == LEGACY_FORMAT_VERSION:
+            return None
+        if self._setup is None:
+            self._setup = self._document(SETUP_PATH, setupcodec.election_setup_from_json)
+        return self._setup
+
     def devices(self) -> DevicesRecord:
-        """devices.json: registrations and closing entries."""
-        return self._document(DEVICES_PATH, lambda v: codec.devices_from_json(self._group, v))
+        """The device registrations and devices.json's closing entries.  In format 2 the
+        registrations are setup.json's (bound by H_B); in format 1 devices.json's own."""
+        record = self._document(DEVICES_PATH, lambda v: codec.devices_from_json(self._group, v))
+        setup = self.setup()
+        if setup is None:
+            return record
+        return DevicesRecord(setup.devices, record.closings)
 
     def encrypted_tally(self) -> EncryptedTally:
         """tally/encrypted_tally.json."""
@@ -856,7 +893,11 @@ class RecordReader:
         return any(is_mixnet_path(p) for p in self._entries)
 
     def mix_servers(self) -> tuple[MixServerRegistration, ...]:
-        """mixnet/servers.json: the registered mix servers, in the order published."""
+        """The registered mix servers: setup.json's in format 2 (bound by H_B), sorted by id;
+        mixnet/servers.json's in format 1, in the order published."""
+        setup = self.setup()
+        if setup is not None:
+            return setup.mix_servers
         return self._document(MIX_SERVERS_PATH, lambda v: mixcodec.mix_servers_from_json(self._group, v))
 
     def mix_stage_files(self) -> list[str]:
@@ -980,7 +1021,6 @@ def write_simulated_mix(sim: SimulatedElection, mix: SimulatedMix, root: Path) -
     (the first input is derived from the cast ballots, never written); index.json is
     replaced last."""
     writer = reopen_record(root)
-    writer.write_mix_servers(s.registration for s in mix.servers)
     for stage in mix.stages:
         writer.write_mix_stage(stage)
     for share in mix.shares:

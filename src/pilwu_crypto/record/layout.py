@@ -1,4 +1,4 @@
-"""Layout v1 of an election record directory: file names, document kinds and limits.
+"""Layout of an election record directory (format 2; format 1 still read on request): file names, document kinds and limits.
 
 Pure constants and path helpers shared by the codec (:mod:`pilwu_crypto.record.codec`)
 and the reader/writer (:mod:`pilwu_crypto.record.io`); docs/record-format.md §2 is the
@@ -13,8 +13,13 @@ import re
 
 from pilwu_crypto.errors import MalformedRecord
 
-FORMAT_VERSION = 1
-"""The ``version`` of every document of this layout."""
+FORMAT_VERSION = 2
+"""The record format the library writes: the ``version`` of index.json and of every
+document of a record (docs/record-format.md §9)."""
+LEGACY_FORMAT_VERSION = 1
+"""Record format 1: read and verified only on request (``accept_format_v1``), by its own
+rules; it binds no setup (docs/record-format.md §9)."""
+SUPPORTED_FORMAT_VERSIONS = (LEGACY_FORMAT_VERSION, FORMAT_VERSION)
 
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 """Largest JSON document accepted (16 MiB), index.json included."""
@@ -39,6 +44,7 @@ REVEALS_PATH = "ceremony/reveals.json"
 SHARES_PATH = "ceremony/shares.jsonl"
 COMPLAINTS_PATH = "ceremony/complaints.json"
 CONTEXT_PATH = "context.json"
+SETUP_PATH = "setup.json"
 DEVICES_PATH = "devices.json"
 BALLOTS_DIR = "ballots"
 ENCRYPTED_TALLY_PATH = "tally/encrypted_tally.json"
@@ -54,6 +60,7 @@ KIND_DIGESTS = "ceremony-digests"
 KIND_REVEALS = "ceremony-reveals"
 KIND_COMPLAINTS = "ceremony-complaints"
 KIND_CONTEXT = "context"
+KIND_SETUP = "election-setup"
 KIND_DEVICES = "devices"
 KIND_ENCRYPTED_TALLY = "encrypted-tally"
 KIND_TALLY_SHARES = "tally-shares"
@@ -205,12 +212,14 @@ def is_mixnet_path(path: str) -> bool:
     return path.startswith(MIXNET_DIR + "/")
 
 
-def is_record_path(path: str) -> bool:
-    """True for a file of layout v1 other than index.json: the fixed documents, a ballot
-    file, a tally-share file or a file of the mix-net part (docs/record-format.md §2)."""
+def is_record_path(path: str, version: int = FORMAT_VERSION) -> bool:
+    """True for a file of the layout of record format ``version`` other than index.json:
+    the fixed documents, a ballot file, a tally-share file or a file of the mix-net part
+    (docs/record-format.md §2).  Format 2 has setup.json and no mixnet/servers.json (the mix
+    servers are part of the setup); format 1 the reverse."""
     fixed = {PARAMETERS_PATH, MANIFEST_PATH, CEREMONY_PATH, DIGESTS_PATH, REVEALS_PATH, SHARES_PATH,
-             COMPLAINTS_PATH, CONTEXT_PATH, DEVICES_PATH, ENCRYPTED_TALLY_PATH, RESULT_PATH,
-             MIX_SERVERS_PATH, MIX_RESULT_PATH}
+             COMPLAINTS_PATH, CONTEXT_PATH, DEVICES_PATH, ENCRYPTED_TALLY_PATH, RESULT_PATH, MIX_RESULT_PATH}
+    fixed.add(MIX_SERVERS_PATH if version == LEGACY_FORMAT_VERSION else SETUP_PATH)
     return (path in fixed or is_ballot_path(path) or is_tally_share_path(path)
             or mix_stage_position(path) is not None or is_mix_stage_output_path(path)
             or is_mix_decryption_path(path))

@@ -7,6 +7,7 @@ of that exchange (docs/trustee-guide.md §3 is the normative description of the 
     CEREMONY_DIR/
       parameters.json                     the parameter set        (record format, §5.2)
       manifest.json                       the manifest             (record format, §5.3)
+      setup.json                          devices and mix servers  (record format, §5.4a)
       ceremony.json                       trustee ids, t, H_B      (record format, §5.4)
       round1/<id>.json                    a "ceremony-digests" document with one digest
       round2/<id>.json                    a "ceremony-reveals" document with one reveal
@@ -44,7 +45,8 @@ from pilwu_crypto.election.context import base_hash
 from pilwu_crypto.election.decryption import TrusteeTallyShare
 from pilwu_crypto.election.manifest import MAX_CONTESTS, Manifest
 from pilwu_crypto.errors import MalformedRecord, PilwuError, RecordUnreadable
-from pilwu_crypto.record import codec
+from pilwu_crypto.election.setup import ElectionSetup
+from pilwu_crypto.record import codec, setupcodec
 from pilwu_crypto.record.codec import contest_from_json, parse_document, parse_id, parse_items, parse_text
 from pilwu_crypto.record.io import atomic_write, fsync_dir
 from pilwu_crypto.record.layout import FORMAT_VERSION, ID_RE, KIND_MANIFEST, MAX_DOCUMENT_BYTES
@@ -66,6 +68,7 @@ _M = TypeVar("_M")
 PARAMETERS_FILE = "parameters.json"
 MANIFEST_FILE = "manifest.json"
 CEREMONY_FILE = "ceremony.json"
+SETUP_FILE = "setup.json"
 CONTEXT_FILE = "context.json"
 ROUND1_DIR = "round1"
 ROUND2_DIR = "round2"
@@ -208,18 +211,25 @@ class CeremonySetup:
     group: Group
     manifest: Manifest
     ceremony: Ceremony
+    setup: ElectionSetup
+    """The registered voting devices and mix servers."""
+
+    def expected_base_hash(self) -> bytes:
+        """H_B recomputed from the parameters, manifest, trustees, threshold and setup."""
+        c = self.ceremony
+        return base_hash(self.group, self.manifest, c.trustee_ids, c.threshold, self.setup.hash())
 
 
 def write_setup(root: Path, setup: CeremonySetup) -> None:
     """parameters.json, manifest.json and ceremony.json of a new ceremony directory."""
     root = Path(root)
     check_trustee_ids(setup.ceremony.trustee_ids)
-    expected = base_hash(setup.group, setup.manifest, setup.ceremony.trustee_ids, setup.ceremony.threshold)
-    if setup.ceremony.group is not setup.group or setup.ceremony.base_hash != expected:
-        raise MalformedRecord("ceremony: H_B is not H(parameters, manifest, trustees, threshold)")
+    if setup.ceremony.group is not setup.group or setup.ceremony.base_hash != setup.expected_base_hash():
+        raise MalformedRecord("ceremony: H_B is not H(parameters, manifest, trustees, threshold, setup)")
     root.mkdir(parents=True, exist_ok=True)
     _write(root, PARAMETERS_FILE, codec.parameters_to_json(setup.group))
     _write(root, MANIFEST_FILE, codec.manifest_to_json(setup.manifest))
+    _write(root, SETUP_FILE, setupcodec.election_setup_to_json(setup.setup))
     _write(root, CEREMONY_FILE, codec.ceremony_to_json(setup.ceremony))
 
 
@@ -240,17 +250,30 @@ def read_setup(root: Path) -> CeremonySetup:
         raise CeremonyDirectoryUnreadable(f"{root}: no {PARAMETERS_FILE} (not a ceremony directory)")
     manifest = _read(root, MANIFEST_FILE, lambda v: codec.manifest_from_json(group, v))
     ceremony = _read(root, CEREMONY_FILE, lambda v: codec.ceremony_from_json(group, v))
-    for name, value in ((MANIFEST_FILE, manifest), (CEREMONY_FILE, ceremony)):
+    election_setup = _read(root, SETUP_FILE, setupcodec.election_setup_from_json)
+    for name, value in ((MANIFEST_FILE, manifest), (SETUP_FILE, election_setup), (CEREMONY_FILE, ceremony)):
         if value is None:
             raise CeremonyDirectoryUnreadable(f"{root}: no {name} (not a ceremony directory)")
-    assert manifest is not None and ceremony is not None
+    assert manifest is not None and ceremony is not None and election_setup is not None
     try:
         check_trustee_ids(ceremony.trustee_ids)
     except MalformedRecord as exc:
         raise MalformedRecord(f"{CEREMONY_FILE}: {exc}") from None
-    if base_hash(group, manifest, ceremony.trustee_ids, ceremony.threshold) != ceremony.base_hash:
-        raise MalformedRecord(f"{CEREMONY_FILE}: base_hash is not H(parameters, manifest, trustees, threshold)")
-    return CeremonySetup(group, manifest, ceremony)
+    setup = CeremonySetup(group, manifest, ceremony, election_setup)
+    if setup.expected_base_hash() != ceremony.base_hash:
+        raise MalformedRecord(f"{CEREMONY_FILE}: base_hash is not H(parameters, manifest, trustees, threshold, "
+                              "setup)")
+    return setup
+
+
+def setup_from_file(path: Path) -> ElectionSetup:
+    """An election-setup document (docs/record-format.md §5.4a: the devices and mix servers
+    with their keys) from a file; MalformedRecord "path: reason" on any problem."""
+    path = Path(path)
+    result = _read(path.parent, path.name, setupcodec.election_setup_from_json, str(path))
+    if result is None:
+        raise MalformedRecord(f"{path}: no such file")
+    return result
 
 
 def manifest_from_file(path: Path) -> Manifest:
@@ -580,6 +603,7 @@ def sealed_scrypt_log2_n(blob: bytes) -> int | None:
 
 __all__ = [
     "CEREMONY_FILE",
+    "SETUP_FILE",
     "COMPLAINTS_DIR",
     "CONTEXT_FILE",
     "FINISHED_DIR",
@@ -610,6 +634,7 @@ __all__ = [
     "read_private_file",
     "read_reveals",
     "read_setup",
+    "setup_from_file",
     "read_share",
     "read_shares_to",
     "read_tally_share_file",

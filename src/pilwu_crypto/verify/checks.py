@@ -7,9 +7,9 @@ constant memory apart from the duplicate guard's digests.
 
  1 record-files     every indexed file present, no file outside the index, SHA-256s
  2 parameters       the parameter set is a known one and p, q, g pass their checks
- 3 base-hash        H_B recomputed from parameters, manifest, trustees, threshold
+ 3 base-hash        H_B recomputed from parameters, manifest, trustees, threshold, setup
  4 key-ceremony     round-1 digests, round-2 reveals and every Schnorr proof, complaints
- 5 election-context joint key, trustee verification keys and H_E recomputed
+ 5 election-context joint key, trustee verification keys and H_E (binding every share) recomputed
  6 ballots          every ballot's signature, code and range proofs; challenged reveals
  7 code-chains      per-device confirmation-code chains and signed closing entries
  8 duplicates       no ballot id, ciphertext or proof commitment appears twice
@@ -17,8 +17,9 @@ constant memory apart from the duplicate guard's digests.
 10 decryption       every trustee's decryption shares and proofs; at least t valid
 11 result           the published counts equal the verified decryption
 
-Only for a record with a mix-net part (files under mixnet/, docs/record-format.md §5.15);
-a record without one has exactly the eleven checks above:
+Only for a record with a mix-net part (files under mixnet/, docs/record-format.md §5.15),
+or whose manifest has a contest with write-ins (which only the mix-net counts: without a
+mix-net part check 12 fails); any other record has exactly the eleven checks above:
 
 12 mix-input        the first input recomputed from the cast ballots (selection codes, write-ins)
 13 mix-chain        every stage's signature and shuffle proof, generators re-derived from H_E
@@ -36,7 +37,7 @@ from pilwu_crypto.algebra.group import Element
 from pilwu_crypto.algebra.groups import derivation_of
 from pilwu_crypto.algebra.modp import ModPGroup
 from pilwu_crypto.algebra.paramgen import rederive
-from pilwu_crypto.election.context import ElectionContext, base_hash, election_hash
+from pilwu_crypto.election.context import ElectionContext, base_hash, ceremony_shares_hash, election_hash
 from pilwu_crypto.election.decryption import TallyResult, decrypt_tally
 from pilwu_crypto.election.device import ClosingEntry, DeviceRegistration
 from pilwu_crypto.election.manifest import Manifest
@@ -48,7 +49,14 @@ from pilwu_crypto.errors import PilwuError
 from pilwu_crypto.proofs.shuffle import CiphertextVector
 from pilwu_crypto.record.codec import CeremonyRecord
 from pilwu_crypto.record.io import RecordReader
-from pilwu_crypto.record.layout import DIGESTS_PATH, MIX_RESULT_PATH, REVEALS_PATH, SHARES_PATH, is_record_path
+from pilwu_crypto.record.layout import (
+    DIGESTS_PATH,
+    LEGACY_FORMAT_VERSION,
+    MIX_RESULT_PATH,
+    REVEALS_PATH,
+    SHARES_PATH,
+    is_record_path,
+)
 from pilwu_crypto.record.mixcodec import PublishedMixResult
 from pilwu_crypto.threshold.dkg import (
     Ceremony,
@@ -66,9 +74,9 @@ Progress = Callable[[str, int, int], None]
 CHECKS: list[tuple[str, str]] = [
     ("record-files", "every indexed file present and unmodified, nothing outside the index"),
     ("parameters", "known parameter set; p, q, (p-1)/2q prime, g of order q (or a known curve)"),
-    ("base-hash", "H_B = H(parameters, manifest, trustees, threshold)"),
+    ("base-hash", "H_B = H(parameters, manifest, trustees, threshold, setup of devices and mix servers)"),
     ("key-ceremony", "commit-then-reveal digests, coefficient and key proofs, complaints"),
-    ("election-context", "joint key, verification keys and H_E recomputed from the ceremony"),
+    ("election-context", "joint key, verification keys and H_E recomputed from the ceremony (every share bound)"),
     ("ballots", "device signatures, confirmation codes, range proofs; challenged ballots re-encrypted"),
     ("code-chains", "per-device confirmation-code chains and signed closing entries"),
     ("duplicates", "no repeated ballot id, ciphertext or proof commitment (replays)"),
@@ -102,10 +110,20 @@ class _Run:
         """The first mix input: the cast ballots' mix vectors in the order checks 6-9
         stream them (collected only for a mix-net)."""
         self.mix_layout: MixLayout | None = None
-        for i, (name, desc) in enumerate(CHECKS + (MIX_CHECKS if mixnet else []), start=1):
-            c = CheckResult(i, name, desc)
-            self.by_name[name] = c
-            report.checks.append(c)
+        for name, desc in CHECKS + (MIX_CHECKS if mixnet else []):
+            self._add(name, desc)
+
+    def _add(self, name: str, desc: str) -> None:
+        c = CheckResult(len(self.report.checks) + 1, name, desc)
+        self.by_name[name] = c
+        self.report.checks.append(c)
+
+    def add_mix_checks(self) -> None:
+        """Checks 12-15 for a record that must have a mix-net part but lists none."""
+        if not self.mixnet:
+            self.mixnet = True
+            for name, desc in MIX_CHECKS:
+                self._add(name, desc)
 
     def __getitem__(self, name: str) -> CheckResult:
         return self.by_name[name]
@@ -119,16 +137,30 @@ class _Run:
                 c.skipped = reason
 
 
+V1_UNBOUND = ("record format 1: its devices (devices.json) and mix servers (mixnet/servers.json) are "
+              "self-asserted by the publisher and bound by no hash the trustees fixed, and its encrypted key "
+              "shares are bound by no hash; VALID here does not mean that the ballots come from the "
+              "polling stations' devices nor that distinct parties mixed them (docs/record-format.md §9)")
+"""The note a report on a format-1 record carries: what format 1 does not bind."""
+
+
 def verify_record(root: Path, progress: Progress = _no_progress, *,
-                  allow_test_group: bool = False, executor: Executor | None = None) -> VerificationReport:
+                  allow_test_group: bool = False, executor: Executor | None = None,
+                  accept_format_v1: bool = False) -> VerificationReport:
     """Verify the record at ``root``.  ``executor`` runs the ballot blocks (verify/ballots.py;
     None: in this process); the report is the same whichever runs them.  Raises
     RecordUnreadable only when the record's root, index or parameters cannot be read at
     all; every other problem is a failed
     check in the returned report.  A record on a test-only group fails check 2 unless
-    ``allow_test_group`` is set (only tests and demos on test groups set it)."""
-    reader = RecordReader(root)
-    report = VerificationReport(record=str(root), fingerprint=reader.fingerprint, group=reader.group.name)
+    ``allow_test_group`` is set (only tests and demos on test groups set it).  A record of
+    format 1 raises FormatRefused unless ``accept_format_v1``; it is then verified by the
+    rules of format 1 and the report notes what that format does not bind."""
+    reader = RecordReader(root, accept_format_v1=accept_format_v1)
+    report = VerificationReport(record=str(root), fingerprint=reader.fingerprint, group=reader.group.name,
+                                format_version=reader.format_version)
+    legacy = reader.format_version == LEGACY_FORMAT_VERSION
+    if legacy:
+        report.notes.append(V1_UNBOUND)
     run = _Run(report, mixnet=reader.has_mixnet())
     group = reader.group
 
@@ -141,7 +173,7 @@ def verify_record(root: Path, progress: Progress = _no_progress, *,
     ballot_files = set(reader.ballot_files())
     for path in reader.index_paths():
         files.items += 1
-        if not is_record_path(path):
+        if not is_record_path(path, reader.format_version):
             files.fail(f"{path}: listed in the index but not a file of the record layout")
         if path in ballot_files:
             continue  # hashed while streamed (check 6)
@@ -177,9 +209,14 @@ def verify_record(root: Path, progress: Progress = _no_progress, *,
         report.election_id = manifest.election_id
         cer = reader.ceremony()
         hb.items = 1
-        recomputed_hb = base_hash(group, manifest, cer.ceremony.trustee_ids, cer.ceremony.threshold)
+        setup = reader.setup()  # None in format 1: no setup is bound
+        recomputed_hb = base_hash(group, manifest, cer.ceremony.trustee_ids, cer.ceremony.threshold,
+                                  None if setup is None else setup.hash())
         if recomputed_hb != cer.ceremony.base_hash:
-            hb.fail("ceremony/ceremony.json: base_hash differs from H(parameters, manifest, trustees, threshold)")
+            hb.fail("ceremony/ceremony.json: base_hash differs from H(parameters, manifest, trustees, threshold"
+                    + (")" if setup is None else ", setup)"))
+        if not run.mixnet and any(c.write_in_elements for c in manifest.contests):
+            run.add_mix_checks()  # write-ins are counted only through the mix-net (§5.15)
     except PilwuError as exc:
         hb.fail(str(exc))
         run.skip_from("key-ceremony", "the manifest or ceremony could not be read")
@@ -223,9 +260,11 @@ def verify_record(root: Path, progress: Progress = _no_progress, *,
             ec.fail("context.json: verification_keys differ from those derived from the commitments")
         if published.base_hash != ceremony.base_hash:
             ec.fail("context.json: base_hash differs from the ceremony's")
-        h_e = election_hash(ceremony.base_hash, k, commitments)
+        shares_hash = None if legacy else ceremony_shares_hash(ceremony, cer.shares)
+        h_e = election_hash(ceremony.base_hash, k, commitments, shares_hash)
         if published.election_hash != h_e:
-            ec.fail("context.json: election_hash differs from H(H_B, K, commitments)")
+            ec.fail("context.json: election_hash differs from H(H_B, K, commitments"
+                    + (")" if legacy else ", encrypted shares)"))
         context = ElectionContext(group, manifest, ceremony.trustee_ids, ceremony.threshold, PublicKey(k),
                                   ceremony.base_hash, h_e)
         vkeys = verification_keys(group, commitments)
@@ -390,6 +429,12 @@ def _verify_mixnet(run: _Run, reader: RecordReader, context: ElectionContext, vk
     inp, chain, dec, res = run["mix-input"], run["mix-chain"], run["mix-decryption"], run["mix-result"]
 
     # 12 mix input (collected while checks 6-9 streamed the ballots) --------------------------
+    if not reader.has_mixnet():
+        written = ", ".join(c.contest_id for c in context.manifest.contests if c.write_in_elements)
+        inp.fail(f"mixnet/: missing; the manifest's contest {written} takes write-ins, which only the mix-net "
+                 "counts (docs/record-format.md §5.15)")
+        run.skip_from("mix-chain", "the record has no mix-net part")
+        return
     first_input = run.mix_input
     inp.items = len(first_input)
     if run.mix_layout is None or not first_input:

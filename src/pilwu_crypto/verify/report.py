@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 REPORT_SCHEMA = "pilwu-verification-report"
-REPORT_VERSION = 1
+REPORT_VERSION = 2
 MAX_FAILURES_LISTED = 50
 """Failures kept per check (the count is always exact)."""
 
@@ -62,6 +62,10 @@ class VerificationReport:
     counts: list[tuple[str, str, str, int]] = field(default_factory=list)
     """(contest id, option id, option name, count) as published and verified."""
     checks: list[CheckResult] = field(default_factory=list)
+    format_version: int = 0
+    """The record format version read from index.json (0 if it was never read)."""
+    notes: list[str] = field(default_factory=list)
+    """What a VALID verdict does not cover for this record (e.g. what format 1 does not bind)."""
 
     @property
     def valid(self) -> bool:
@@ -78,6 +82,7 @@ class VerificationReport:
     def to_json(self) -> dict[str, Any]:
         return {
             "schema": REPORT_SCHEMA, "version": REPORT_VERSION, "record": self.record,
+            "format_version": self.format_version, "notes": list(self.notes),
             "fingerprint": self.fingerprint, "group": self.group, "election_id": self.election_id,
             "valid": self.valid, "ballots_cast": self.ballots_cast,
             "ballots_challenged": self.ballots_challenged,
