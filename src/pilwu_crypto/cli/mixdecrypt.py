@@ -59,7 +59,7 @@ from pilwu_crypto.cli.trustee import (
 )
 from pilwu_crypto.election.context import ElectionContext
 from pilwu_crypto.election.manifest import Manifest
-from pilwu_crypto.election.mixballot import count_mixed, decode_mixed_ballots, mix_layout
+from pilwu_crypto.election.mixballot import count_mixed, decode_mixed_ballots, invalid_write_ins, mix_layout
 from pilwu_crypto.election.mixnet import (
     DEFAULT_MIN_SERVERS,
     MixDecryptionShare,
@@ -215,9 +215,12 @@ def _report_result(reader: RecordReader, manifest: Manifest, result: PublishedMi
     options = {(c.contest_id, o.option_id): o.name for c in manifest.contests for o in c.options}
     for (cid, oid), n in counts.items():
         say(f"  {cid} / {options[(cid, oid)]} ({oid}): {n}")
+    invalid = invalid_write_ins(manifest, result.ballots)
     for cid, written in names.items():
         for name, n in sorted(written.items(), key=lambda item: (-item[1], item[0])):
             say(f"  {cid} / written in: {name!r}: {n}")
+        if invalid.get(cid):
+            say(f"  {cid} / invalid write-ins (no name encoded, plaintext-encodings.md §6): {invalid[cid]}")
     if RESULT_PATH in reader.index_paths():
         if reader.result().counts == counts:
             say(f"the mixed ballots' counts agree with the homomorphic tally in {RESULT_PATH}")

@@ -45,7 +45,7 @@ from pilwu_crypto.election.plaintext import (
     require_write_ins,
 )
 from pilwu_crypto.elgamal import Ciphertext
-from pilwu_crypto.errors import DecryptionError, InvalidBallot, InvalidParameters, NotEnoughShares
+from pilwu_crypto.errors import DecryptionError, EncodingError, InvalidBallot, InvalidParameters, NotEnoughShares
 from pilwu_crypto.proofs.shuffle import CiphertextVector
 
 
@@ -166,6 +166,15 @@ class MixedContest:
     """Votes per option, in manifest order."""
     write_in: str | None = None
     """The write-in name ("" when the voter wrote none); None for a contest without write-ins."""
+    invalid_write_in: bool = False
+    """True when the contest's write-in elements decrypted to something that encodes no name
+    (only a faulty or malicious device can cast that: the nonce proof says nothing about the
+    content); ``write_in`` is then "".  Counted as an invalid write-in, never blocking the
+    result (docs/plaintext-encodings.md §6)."""
+
+    def __post_init__(self) -> None:
+        if self.invalid_write_in and self.write_in != "":
+            raise DecryptionError(f"contest {self.contest_id}: an invalid write-in carries no name")
 
 
 MixedBallot = tuple[MixedContest, ...]
@@ -177,8 +186,9 @@ def decode_row(layout: MixLayout, row: Sequence[Element], what: str) -> MixedBal
 
     DecryptionError naming ``what`` and the contest for a selection code above the
     contest's bound or one whose votes exceed the selection limit (impossible for a
-    vector derived from a ballot whose proofs verify), EncodingError for a write-in that
-    is not a valid encoding."""
+    vector derived from a ballot whose proofs verify).  A write-in that is not a valid
+    encoding is the distinguished invalid write-in (MixedContest.invalid_write_in), never
+    an error: one device's bad write-in cannot make the whole result undecodable."""
     if len(row) != layout.width:
         raise DecryptionError(f"{what}: {len(row)} components, the layout has {layout.width}")
     group = row[0].group
@@ -194,9 +204,13 @@ def decode_row(layout: MixLayout, row: Sequence[Element], what: str) -> MixedBal
         if sum(votes) > cl.selection_limit:
             raise DecryptionError(f"{where}: {sum(votes)} votes exceed the selection limit {cl.selection_limit}")
         name: str | None = None
+        invalid = False
         if cl.write_in_elements:
-            name = decode_write_in(group, row[k + 1:k + cl.width], f"{where} write-in")
-        out.append(MixedContest(cl.contest_id, tuple(votes), name))
+            try:
+                name = decode_write_in(group, row[k + 1:k + cl.width], f"{where} write-in")
+            except EncodingError:  # docs/plaintext-encodings.md §6: the invalid write-in
+                name, invalid = "", True
+        out.append(MixedContest(cl.contest_id, tuple(votes), name, invalid))
         k += cl.width
     return tuple(out)
 
@@ -225,6 +239,16 @@ def verify_and_decode_ballots(context: ElectionContext, final_list: Sequence[Cip
         raise NotEnoughShares(f"{len(valid)} valid mix decryption shares, {context.threshold} needed"
                               + (f" (rejected: {detail})" if detail else ""))
     return decode_mixed_ballots(context, final_list, valid)
+
+
+def invalid_write_ins(manifest: Manifest, ballots: Iterable[MixedBallot]) -> dict[str, int]:
+    """Per contest with write-ins: how many mixed ballots carry an invalid write-in."""
+    out = {c.contest_id: 0 for c in manifest.contests if c.write_in_elements}
+    for ballot in ballots:
+        for mixed in ballot:
+            if mixed.invalid_write_in:
+                out[mixed.contest_id] = out.get(mixed.contest_id, 0) + 1
+    return out
 
 
 def count_mixed(manifest: Manifest, ballots: Iterable[MixedBallot]

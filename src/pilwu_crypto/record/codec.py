@@ -75,8 +75,6 @@ from pilwu_crypto.proofs.schnorr import SchnorrProof
 from pilwu_crypto.record.layout import (
     FORMAT_VERSION,
     ID_RE,
-    LEGACY_FORMAT_VERSION,
-    SUPPORTED_FORMAT_VERSIONS,
     KIND_CEREMONY,
     KIND_COMPLAINTS,
     KIND_CONTEXT,
@@ -89,7 +87,9 @@ from pilwu_crypto.record.layout import (
     KIND_RESULT,
     KIND_REVEALS,
     KIND_TALLY_SHARES,
+    LEGACY_FORMAT_VERSION,
     MAX_DEPTH,
+    SUPPORTED_FORMAT_VERSIONS,
     check_relative_path,
 )
 from pilwu_crypto.threshold.dkg import (

@@ -32,12 +32,12 @@ from pilwu_crypto.algebra.groups import SeededDerivation
 from pilwu_crypto.election.ballot import ChallengedBallot, EncryptedBallot
 from pilwu_crypto.election.context import ElectionContext
 from pilwu_crypto.election.decryption import TallyResult, TrusteeTallyShare
-from pilwu_crypto.election.device import ClosingEntry, DeviceRegistration
+from pilwu_crypto.election.device import ClosingEntry
 from pilwu_crypto.election.manifest import Manifest
 from pilwu_crypto.election.mixnet import MixDecryptionShare, MixServerRegistration, MixStage
+from pilwu_crypto.election.setup import ElectionSetup
 from pilwu_crypto.election.simulation import SimulatedElection, SimulatedMix
 from pilwu_crypto.election.tally import EncryptedTally
-from pilwu_crypto.election.setup import ElectionSetup
 from pilwu_crypto.errors import FormatRefused, MalformedRecord, PilwuError, RecordUnreadable
 from pilwu_crypto.proofs.shuffle import CiphertextVector
 from pilwu_crypto.record import codec, mixcodec, setupcodec

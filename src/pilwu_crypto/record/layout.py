@@ -1,4 +1,5 @@
-"""Layout of an election record directory (format 2; format 1 still read on request): file names, document kinds and limits.
+"""Layout of an election record directory: file names, document kinds and limits (format 2;
+format 1 is still read on request).
 
 Pure constants and path helpers shared by the codec (:mod:`pilwu_crypto.record.codec`)
 and the reader/writer (:mod:`pilwu_crypto.record.io`); docs/record-format.md §2 is the

@@ -44,8 +44,8 @@ from pilwu_crypto.algebra.group import Element, Group
 from pilwu_crypto.election.context import base_hash
 from pilwu_crypto.election.decryption import TrusteeTallyShare
 from pilwu_crypto.election.manifest import MAX_CONTESTS, Manifest
-from pilwu_crypto.errors import MalformedRecord, PilwuError, RecordUnreadable
 from pilwu_crypto.election.setup import ElectionSetup
+from pilwu_crypto.errors import MalformedRecord, PilwuError, RecordUnreadable
 from pilwu_crypto.record import codec, setupcodec
 from pilwu_crypto.record.codec import contest_from_json, parse_document, parse_id, parse_items, parse_text
 from pilwu_crypto.record.io import atomic_write, fsync_dir
@@ -603,7 +603,6 @@ def sealed_scrypt_log2_n(blob: bytes) -> int | None:
 
 __all__ = [
     "CEREMONY_FILE",
-    "SETUP_FILE",
     "COMPLAINTS_DIR",
     "CONTEXT_FILE",
     "FINISHED_DIR",
@@ -614,6 +613,7 @@ __all__ = [
     "ROUND1_DIR",
     "ROUND2_DIR",
     "ROUND3_DIR",
+    "SETUP_FILE",
     "Acknowledgement",
     "CeremonyDirectoryUnreadable",
     "CeremonySetup",
@@ -634,12 +634,12 @@ __all__ = [
     "read_private_file",
     "read_reveals",
     "read_setup",
-    "setup_from_file",
     "read_share",
     "read_shares_to",
     "read_tally_share_file",
     "reveal_file",
     "sealed_scrypt_log2_n",
+    "setup_from_file",
     "share_file",
     "share_from_json",
     "share_to_json",

@@ -248,7 +248,7 @@ def mix_result_to_json(result: PublishedMixResult) -> JsonObject:
 def _mixed_contest_to_json(c: MixedContest) -> JsonObject:
     obj: JsonObject = {"contest_id": c.contest_id, "votes": list(c.votes)}
     if c.write_in is not None:
-        obj["write_in"] = c.write_in
+        obj["write_in"] = None if c.invalid_write_in else c.write_in
     return obj
 
 
@@ -261,9 +261,13 @@ def _mixed_contest_from_json(value: object, where: str) -> MixedContest:
     votes = _items(obj["votes"], _at(where, "votes"), MAX_OPTIONS, lambda v, w: _int(v, w, 0, 2**32 - 1),
                    min_length=1)
     name: str | None = None
-    if "write_in" in obj:  # "" = the voter wrote no name
-        name = "" if obj["write_in"] == "" else _text(obj["write_in"], _at(where, "write_in"), MAX_WRITE_IN_CHARS)
-    return MixedContest(cid, votes, name)
+    invalid = False
+    if "write_in" in obj:  # "" = the voter wrote no name; null = an invalid write-in (§5.15)
+        if obj["write_in"] is None:
+            name, invalid = "", True
+        else:
+            name = "" if obj["write_in"] == "" else _text(obj["write_in"], _at(where, "write_in"), MAX_WRITE_IN_CHARS)
+    return MixedContest(cid, votes, name, invalid)
 
 
 def mix_result_from_json(group: Group | None, value: object, where: str = "") -> PublishedMixResult:

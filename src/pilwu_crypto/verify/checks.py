@@ -495,6 +495,7 @@ def _verify_mixnet(run: _Run, reader: RecordReader, context: ElectionContext, vk
 
 def _show_mixed(ballot: MixedBallot) -> str:
     """A mixed ballot in one short line: contest=votes[+write-in]."""
-    parts = [f"{c.contest_id}={list(c.votes)}" + (f"+{c.write_in!r}" if c.write_in is not None else "")
+    parts = [f"{c.contest_id}={list(c.votes)}" + ("+<invalid write-in>" if c.invalid_write_in else
+                                                  f"+{c.write_in!r}" if c.write_in is not None else "")
              for c in ballot]
     return f"{'; '.join(parts):.120}"
