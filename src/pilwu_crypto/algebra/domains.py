@@ -89,3 +89,6 @@ DST_ELECTION_HASH_V2 = b"PILWU-V2-election-hash"
 """H_E of record format 2: DST_ELECTION_HASH's parts followed by the ceremony-shares hash."""
 DST_CEREMONY_SHARES = b"PILWU-V2-ceremony-shares"
 """Hash of every published encrypted share of the key ceremony (their share hashes, in order)."""
+DST_BALLOT_BOX = b"PILWU-V2-ballot-box"
+"""Ballot-box fingerprint: H_E, the setup hash and every device's closing (last code, count,
+challenged positions); trustees decrypt only the ballot box whose fingerprint they were given."""

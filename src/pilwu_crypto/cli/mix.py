@@ -5,15 +5,18 @@ who        command                     what it does
 =========  ==========================  =================================================
 server     ``keygen``                  an Ed25519 signing key (PKCS#8 PEM encrypted with
                                        the passphrase, mode 0600) and its public
-                                       registration JSON (``server_id``, ``public_key``:
-                                       one entry of the record's mixnet/servers.json)
-server     ``stage``                   recomputes the first input from the record's cast
-                                       ballots, checks every existing stage, runs the next
-                                       stage and adds it (index.json rewritten last)
+                                       registration JSON (``server_id``, ``public_key``),
+                                       which the authority lists in the election setup
+                                       before the key ceremony
+server     ``stage``                   verifies the record up to its first mix input (one
+                                       read, checks 1-9 and 12), checks every existing
+                                       stage, runs the next stage and adds it (index.json
+                                       rewritten last)
 =========  ==========================  =================================================
 
-The record must already hold mixnet/servers.json (listing this server); the first
-input is the cast ballots' mix vectors (election/mixballot.py), each later server reads
+The record's setup.json must list this server with this key (the setup is bound by H_B,
+docs/record-format.md §5.4a); the first input is the cast ballots' mix vectors
+(election/mixballot.py) recomputed in the verification pass, each later server reads
 the previous stage's output and writes its own.
 The passphrase comes, as for ``pilwu trustee``, from ``--passphrase-file PATH``, else
 PILWU_PASSPHRASE, else a prompt (twice for a new key) — never from an argument.
@@ -35,15 +38,16 @@ from typing import TypeVar
 from Crypto.PublicKey import ECC
 
 from pilwu_crypto.cli.steps import EXIT_OK, Misuse, Refused, say, step_command
-from pilwu_crypto.cli.trustee import allow_group, read_passphrase, record_context
+from pilwu_crypto.cli.trustee import allow_group, read_passphrase, require_verified
 from pilwu_crypto.election.mixnet import MixServer, mix_generators, run_stage, verify_chain
+from pilwu_crypto.election.setup import key_fingerprint
 from pilwu_crypto.errors import InvalidParameters, PilwuError
 from pilwu_crypto.record.codec import dumps_canonical
 from pilwu_crypto.record.io import RecordReader, atomic_write, reopen_record
-from pilwu_crypto.record.layout import MIX_RESULT_PATH, MIX_SERVERS_PATH
+from pilwu_crypto.record.layout import MIX_RESULT_PATH
 from pilwu_crypto.record.messages import read_private_file, write_private_file
 from pilwu_crypto.record.mixcodec import mix_servers_to_json
-from pilwu_crypto.record.mixread import first_mix_input
+from pilwu_crypto.verify.checks import UP_TO_MIX_INPUT
 
 KEY_PROTECTION = "scryptAndAES256-CBC"
 """PKCS#8 protection of a mix server's private key file (scrypt, then AES-256-CBC)."""
@@ -76,7 +80,8 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     target = reg_path.resolve()  # a one-server mixnet/servers.json document, written atomically
     atomic_write(target.parent, target.name, dumps_canonical(mix_servers_to_json([reg])))
     say(f"mix server {reg.server_id}: key written to {key_path} (mode 0600); registration {reg_path} "
-         f"(public key {reg.public_key.hex()}) goes into the record's {MIX_SERVERS_PATH}")
+         f"(public key {reg.public_key.hex()}, fingerprint {key_fingerprint(reg.public_key)}) goes into the "
+         "election setup before the key ceremony (pilwu trustee setup --setup)")
     return EXIT_OK
 
 
@@ -102,15 +107,16 @@ def cmd_stage(args: argparse.Namespace) -> int:
     reader = RecordReader(root)
     allow_group(reader.group, args)
     listed = set(reader.index_paths())
-    if MIX_SERVERS_PATH not in listed:
-        raise Refused(f"the record has no {MIX_SERVERS_PATH}: publish the mix servers first")
     if MIX_RESULT_PATH in listed or reader.mix_decryption_files():
         raise Refused("the record's final list is already being decrypted; no stage can be added")
     regs = reader.mix_servers()
+    if not regs:
+        raise Refused("the record's election setup registers no mix server: this election has no mix-net")
     server = _load_server(args)
     registered = {r.server_id: r for r in regs}
     if server.server_id not in registered:
-        raise Refused(f"mix server {server.server_id} is not registered in the record's {MIX_SERVERS_PATH}")
+        raise Refused(f"mix server {server.server_id} is not registered in the record's election setup "
+                      "(setup.json)")
     if registered[server.server_id].public_key != server.registration.public_key:
         raise Refused(f"mix server {server.server_id}: the key {args.key} is not the registered one")
     stages = reader.mix_stages()
@@ -118,8 +124,10 @@ def cmd_stage(args: argparse.Namespace) -> int:
         if stage.server_id == server.server_id:
             raise Refused(f"mix server {server.server_id} already mixed at stage {stage.position}; each stage "
                           "needs a distinct server (checklist A25)")
-    _, context, _, _ = record_context(reader)
-    first = first_mix_input(reader, context)
+    snap = require_verified(reader, args, f"mix server {server.server_id} refuses to mix",
+                            "up to its mix input", UP_TO_MIX_INPUT, mixnet=True)
+    assert snap.context is not None and snap.mix_input is not None  # checks 1-9 and 12 passed in that pass
+    context, first = snap.context, snap.mix_input
     generators = mix_generators(context, len(first))
     if stages:
         try:
@@ -133,7 +141,8 @@ def cmd_stage(args: argparse.Namespace) -> int:
     writer = reopen_record(root)
     writer.write_mix_stage(stage)
     fingerprint_hex = writer.finish()
-    say(f"stage {position} by mix server {server.server_id} added to {root}; fingerprint {fingerprint_hex}")
+    say(f"record {root} verified up to its mix input (fingerprint {reader.fingerprint}); stage {position} by mix "
+        f"server {server.server_id} added; new fingerprint {fingerprint_hex}")
     return EXIT_OK
 
 
@@ -165,6 +174,7 @@ def register(sub: argparse._SubParsersAction[_P]) -> None:
     p.add_argument("--key", required=True, metavar="KEYFILE", help="this server's key from 'pilwu mix keygen'")
     p.add_argument("--insecure-test-group", action="store_true",
                    help="accept a test-only group (never for a real election)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
     _passphrase_option(p)
     p.set_defaults(func=_command("stage", cmd_stage))
 

@@ -19,14 +19,15 @@ Why a trustee verifies before decrypting: a decryption share opens whatever list
 computed on.  A list that is not the verified output of a chain of at least
 DEFAULT_MIN_SERVERS distinct, registered mix servers could be the cast ballots in their
 original order, or one voter's ballot among ballots the requester made up: decrypting
-it would reveal how individual voters voted.  So ``mix-decrypt`` obtains the final list
-only through :func:`~pilwu_crypto.record.mixread.verified_final_list` (the first input
-recomputed from the record's cast ballots, then every stage's signature and shuffle
-proof, the generators re-derived from H_E) and additionally refuses a record that does
-not verify (``pilwu verify``, every check except those of the decryptions about to be
-made): checks 6-9 are what make those cast ballots genuine (device signatures, proofs,
-code chains, no replay), so the authority cannot surround one voter's ballot with
-ballots of its own making.
+it would reveal how individual voters voted.  So ``mix-decrypt`` reads the record once
+and verifies it (checks 1-9, 12 and 13 of ``pilwu verify``: the first input recomputed from
+the record's cast ballots, then every stage's signature and shuffle proof by distinct
+servers of the setup, the generators re-derived from H_E), and decrypts only the final
+list that very pass produced (verify/checks.py Snapshot): checks 6-9 are what make those
+cast ballots genuine (device signatures, proofs, code chains, no replay), so the
+authority cannot surround one voter's ballot with ballots of its own making, and the
+``--fingerprint`` of the ballot box the authority announced at the close of polls must be
+the record's, so no record with fewer ballots than the one announced is decrypted.
 
 Exit codes as for every ``pilwu`` command: 0 done (``mix-combine`` also when some share
 files were rejected but t valid ones remain: each rejected file is named in a warning);
@@ -45,10 +46,11 @@ from typing import TypeVar
 
 from pilwu_crypto.algebra.group import Element, Group
 from pilwu_crypto.cli import render
-from pilwu_crypto.cli.steps import EXIT_OK, Misuse, Refused, say
+from pilwu_crypto.cli.steps import EXIT_OK, Misuse, Refused, hex_prefix, say
 from pilwu_crypto.cli.trustee import (
-    POST_DECRYPTION_CHECKS,
     allow_group,
+    ballot_box_option,
+    check_ballot_box,
     checked_out_path,
     command,
     keyed_for_record,
@@ -70,13 +72,14 @@ from pilwu_crypto.errors import MalformedRecord, PilwuError
 from pilwu_crypto.proofs.shuffle import CiphertextVector
 from pilwu_crypto.record.codec import dumps_canonical, parse_json
 from pilwu_crypto.record.io import RecordReader, atomic_write, reopen_record
-from pilwu_crypto.record.layout import MAX_MIX_DOCUMENT_BYTES, MIX_RESULT_PATH, MIX_SERVERS_PATH, RESULT_PATH
+from pilwu_crypto.record.layout import MAX_MIX_DOCUMENT_BYTES, MIX_RESULT_PATH, RESULT_PATH
 from pilwu_crypto.record.mixcodec import (
     PublishedMixResult,
     mix_decryption_share_from_json,
     mix_decryption_share_to_json,
 )
 from pilwu_crypto.record.mixread import verified_final_list
+from pilwu_crypto.verify.checks import UP_TO_MIX_CHAIN
 
 _P = TypeVar("_P", bound=argparse.ArgumentParser)
 
@@ -89,8 +92,8 @@ def _warn(text: str) -> None:
 def _mixnet_record(root: Path, reader: RecordReader) -> None:
     """Refuse a record without a mix-net part or whose mixed list already has shares or a result."""
     listed = set(reader.index_paths())
-    if MIX_SERVERS_PATH not in listed:
-        raise Refused(f"the record {root} has no mix-net part ({MIX_SERVERS_PATH} is missing): nothing to decrypt")
+    if not reader.mix_stage_files():
+        raise Refused(f"the record {root} has no mix-net part (no mixnet/stage-<pos>.json): nothing to decrypt")
     if MIX_RESULT_PATH in listed or reader.mix_decryption_files():
         raise Refused(f"the record {root} already has the mixed list's decryption ({MIX_RESULT_PATH} or "
                       "mixnet/decryption/); it cannot be decrypted again")
@@ -105,15 +108,20 @@ def _layout(context: ElectionContext, refusal: str) -> None:
         raise Refused(f"{refusal}: {exc}") from None
 
 
-def _final_list(reader: RecordReader, context: ElectionContext, refusal: str) -> list[CiphertextVector]:
-    """The verified final list of the record's chain, refusing (``refusal: reason``) a chain
-    of fewer than DEFAULT_MIN_SERVERS stages or one that does not verify (the failing stage
-    and its server named)."""
+def _enough_stages(reader: RecordReader, refusal: str) -> None:
+    """Refuse (``refusal: reason``) a chain of fewer than DEFAULT_MIN_SERVERS stages."""
     stages = len(reader.mix_stage_files())
     if stages < DEFAULT_MIN_SERVERS:
         raise Refused(f"{refusal}: the record has {stages} mix stage(s), at least {DEFAULT_MIN_SERVERS} by "
                       "distinct mix servers are required (with fewer, one server could link every ballot to "
                       "its plaintext)")
+
+
+def _final_list(reader: RecordReader, context: ElectionContext, refusal: str) -> list[CiphertextVector]:
+    """The verified final list of the record's chain, refusing (``refusal: reason``) a chain
+    of fewer than DEFAULT_MIN_SERVERS stages or one that does not verify (the failing stage
+    and its server named)."""
+    _enough_stages(reader, refusal)
     try:
         return verified_final_list(reader, context, min_servers=DEFAULT_MIN_SERVERS)
     except PilwuError as exc:
@@ -133,13 +141,17 @@ def cmd_mix_decrypt(args: argparse.Namespace) -> int:
     reader = RecordReader(root)
     allow_group(reader.group, args)
     out = checked_out_path(args)
+    box = hex_prefix(args.fingerprint, "--fingerprint")
     _mixnet_record(root, reader)
     keyed, context, _ = keyed_for_record(args, reader, root, "mix-decrypt")
     refusal = f"trustee {keyed.trustee_id} refuses to decrypt the mixed list"
     _layout(context, refusal)
-    final = _final_list(reader, context, refusal)
-    require_verified(root, args, refusal, "up to its mixed list", POST_DECRYPTION_CHECKS)
-    share = decrypt_final_list(context, keyed, final)
+    _enough_stages(reader, refusal)
+    snap = require_verified(reader, args, refusal, "up to its mixed list", UP_TO_MIX_CHAIN)
+    check_ballot_box(snap, box, refusal)
+    assert snap.context is not None and snap.final_list is not None  # checks 1-9, 12, 13 passed in that pass
+    final = snap.final_list
+    share = decrypt_final_list(snap.context, keyed, final)
     data = dumps_canonical(mix_decryption_share_to_json(share))
     if len(data) > MAX_MIX_DOCUMENT_BYTES:
         raise Refused(f"the shares of {len(final)} vectors take {len(data)} bytes, more than the "
@@ -147,7 +159,7 @@ def cmd_mix_decrypt(args: argparse.Namespace) -> int:
     atomic_write(out.parent, out.name, data)  # replaces the name itself (a symlink is not followed)
     say(f"trustee {keyed.trustee_id} (#{keyed.index}): the mix chain of {len(reader.mix_stage_files())} stages "
         "verifies and the record verifies up to its mixed list")
-    say(f"record {root}, fingerprint {reader.fingerprint}")
+    say(f"record {root}, fingerprint {reader.fingerprint}, ballot box {snap.ballot_box_hex()}")
     say(f"wrote the decryption shares of {len(final)} mixed ballots with proofs to {out}; give this file to the "
         "election authority")
     return EXIT_OK
@@ -269,6 +281,7 @@ def register(steps: argparse._SubParsersAction[_P]) -> None:
     p.add_argument("--state", required=True, metavar="PATH", help="this trustee's sealed (keyed) state file")
     p.add_argument("--out", required=True, metavar="SHARE.json",
                    help="where to write the decryption shares of the mixed list")
+    ballot_box_option(p)
     p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     passphrase_option(p)

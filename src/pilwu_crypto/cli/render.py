@@ -101,6 +101,9 @@ def print_report(report: VerificationReport) -> None:
     out.print(f"fingerprint {report.fingerprint}")
     out.print(f"group       {report.group}   election {report.election_id}   "
               f"ballots cast {report.ballots_cast}, challenged {report.ballots_challenged}")
+    if report.ballot_box:
+        box = report.ballot_box
+        out.print(f"ballot box  {' '.join(box[i:i + 4] for i in range(0, len(box), 4))}")
     out.print(report_table(report))
     for note in report.notes:
         out.print(f"[bold yellow]note[/]: {escape(note)}")

@@ -22,6 +22,21 @@ class Misuse(Exception):
     """The command was misused: bad arguments, wrong order, existing file (exit 2)."""
 
 
+MIN_FINGERPRINT_DIGITS = 16
+"""Fewest hex digits of a fingerprint a person may give (64 bits: docs/threat-model.md)."""
+
+
+def hex_prefix(value: str, what: str, minimum: int = MIN_FINGERPRINT_DIGITS, maximum: int = 64) -> str:
+    """``value`` as lowercase hex digits, as people copy a printed fingerprint: groups
+    separated by spaces or dashes, any case.  Misuse naming ``what`` unless it holds
+    ``minimum`` to ``maximum`` hex digits and nothing else."""
+    digits = "".join(value.split()).replace("-", "").lower()
+    if not minimum <= len(digits) <= maximum or any(ch not in "0123456789abcdef" for ch in digits):
+        raise Misuse(f"{what} must be {minimum} to {maximum} hexadecimal digits (spaces and dashes between "
+                     "groups are allowed)")
+    return digits
+
+
 def say(text: str = "") -> None:
     """One line on stdout, printed literally (paths and ids are never rich markup)."""
     render.out.print(text, markup=False, highlight=False)

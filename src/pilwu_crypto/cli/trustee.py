@@ -45,16 +45,16 @@ import getpass
 import hashlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
 from pilwu_crypto.algebra.group import Element, Group
 from pilwu_crypto.algebra.groups import DEFAULT_GROUP, get_group, group_names
 from pilwu_crypto.cli import render
-from pilwu_crypto.cli.steps import EXIT_OK, Misuse, Refused, say, step_command
+from pilwu_crypto.cli.steps import EXIT_OK, Misuse, Refused, hex_prefix, say, step_command
 from pilwu_crypto.election.context import ElectionContext, base_hash, ceremony_shares_hash, election_hash
-from pilwu_crypto.election.decryption import decrypt_tally, trustee_decrypt
+from pilwu_crypto.election.decryption import decrypt_recomputed_tally, decrypt_tally
 from pilwu_crypto.election.manifest import Manifest
 from pilwu_crypto.election.setup import ElectionSetup, key_fingerprint
 from pilwu_crypto.election.simulation import kuwu_manifest
@@ -97,7 +97,6 @@ from pilwu_crypto.record.messages import (
     write_share,
     write_tally_share_file,
 )
-from pilwu_crypto.record.mixread import cast_ballots
 from pilwu_crypto.threshold.dkg import (
     Ceremony,
     CommitmentReveal,
@@ -113,7 +112,7 @@ from pilwu_crypto.threshold.dkg import (
     verify_complaint,
 )
 from pilwu_crypto.threshold.sealing import DEFAULT_SCRYPT_LOG2_N, MAX_SCRYPT_LOG2_N, MIN_SCRYPT_LOG2_N, seal, unseal
-from pilwu_crypto.verify.checks import verify_record
+from pilwu_crypto.verify.checks import UP_TO_TALLY, Snapshot, verify_snapshot
 
 ENV_PASSPHRASE = "PILWU_PASSPHRASE"
 """Environment variable holding the passphrase (for scripts and tests)."""
@@ -622,18 +621,39 @@ def keyed_for_record(args: argparse.Namespace, reader: RecordReader, root: Path,
     return keyed, context, vkeys
 
 
-def require_verified(root: Path, args: argparse.Namespace, refusal: str, scope: str,
-                     ignore: frozenset[str]) -> None:
-    """Run ``pilwu verify`` on the record (progress bars unless --quiet) and refuse, with
-    ``refusal: the record does not verify <scope>: check n (name): reason``, at the first
-    failed check whose name is not in ``ignore`` (the checks of what is about to be made)."""
+def require_verified(reader: RecordReader, args: argparse.Namespace, refusal: str, scope: str,
+                     required: Sequence[str], *, mixnet: bool = False) -> Snapshot:
+    """Verify the record through ``reader`` — the one read of it this command acts on —
+    (progress bars unless --quiet) and refuse, with ``refusal: the record does not verify
+    <scope>: check n (name): reason``, at the first of the ``required`` checks that did not
+    pass.  Returns the snapshot whose verified values the command then uses."""
     with render.progress_bars(not args.quiet) as progress:
-        report = verify_record(root, progress=progress, allow_test_group=args.insecure_test_group)
-    for check in report.checks:
-        if check.name not in ignore and not check.ok:
-            reason = check.failures[0] if check.failures else check.skipped
-            raise Refused(f"{refusal}: the record does not verify {scope}: check {check.number} ({check.name}): "
-                          f"{reason}")
+        snap = verify_snapshot(reader, progress=progress, allow_test_group=args.insecure_test_group, mixnet=mixnet)
+    failure = snap.first_failure(required)
+    if failure:
+        raise Refused(f"{refusal}: the record does not verify {scope}: {failure}")
+    return snap
+
+
+def ballot_box_option(p: argparse.ArgumentParser) -> None:
+    """--fingerprint: the ballot box a trustee agrees to decrypt."""
+    p.add_argument("--fingerprint", required=True, metavar="HEX",
+                   help="the ballot-box fingerprint the election authority announced at the close of polls "
+                        "(pilwu verify prints it; at least 16 hex digits, groups allowed): nothing is decrypted "
+                        "unless the record's ballot box is that one")
+
+
+def check_ballot_box(snap: Snapshot, expected: str, refusal: str) -> None:
+    """Refuse unless the verified ballot box of ``snap`` starts with the ``expected`` digits
+    (record-format.md §5.10): checked before any share is computed."""
+    actual = snap.ballot_box.hex() if snap.ballot_box is not None else ""
+    if not actual.startswith(expected):
+        raise Refused(f"{refusal}: the record's ballot box is {_grouped(actual) or 'unknown'}, not the announced "
+                      f"{_grouped(expected)}")
+
+
+def _grouped(digits: str) -> str:
+    return " ".join(digits[i:i + 4] for i in range(0, len(digits), 4))
 
 
 def cmd_decrypt(args: argparse.Namespace) -> int:
@@ -643,15 +663,18 @@ def cmd_decrypt(args: argparse.Namespace) -> int:
     reader = RecordReader(root)
     allow_group(reader.group, args)
     out = checked_out_path(args)
-    keyed, context, _ = keyed_for_record(args, reader, root, "decrypt")
-    tally = reader.encrypted_tally()
-    share = trustee_decrypt(context, keyed, tally, cast_ballots(reader))
-    require_verified(root, args, f"trustee {keyed.trustee_id} refuses to decrypt", "up to its tally",
-                     POST_DECRYPTION_CHECKS)
+    box = hex_prefix(args.fingerprint, "--fingerprint")
+    keyed, _, _ = keyed_for_record(args, reader, root, "decrypt")
+    refusal = f"trustee {keyed.trustee_id} refuses to decrypt"
+    snap = require_verified(reader, args, refusal, "up to its tally", UP_TO_TALLY)
+    check_ballot_box(snap, box, refusal)
+    assert snap.context is not None and snap.tally is not None  # set by a pass in which checks 1-9 passed
+    tally = snap.tally  # the product of the cast ballots recomputed in that pass (A11)
+    share = decrypt_recomputed_tally(snap.context, keyed, tally)
     write_tally_share_file(out, share, overwrite=args.force)
     say(f"trustee {keyed.trustee_id} (#{keyed.index}): the tally of {tally.ballot_count} cast ballots was "
          f"recomputed from the record and matches; the record verifies up to its tally")
-    say(f"record {root}, fingerprint {reader.fingerprint}")
+    say(f"record {root}, fingerprint {reader.fingerprint}, ballot box {_grouped(snap.ballot_box_hex())}")
     say(f"wrote {len(share.partials)} partial decryptions with proofs to {out}; give this file to the "
          "election authority")
     return EXIT_OK
@@ -778,6 +801,7 @@ def register(sub: argparse._SubParsersAction[_P]) -> argparse._SubParsersAction[
     p.add_argument("record", metavar="RECORD_DIR")
     p.add_argument("--state", required=True, metavar="PATH", help="this trustee's sealed (keyed) state file")
     p.add_argument("--out", required=True, metavar="SHARE.json", help="where to write the tally shares")
+    ballot_box_option(p)
     p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     _passphrase_option(p)
@@ -792,4 +816,5 @@ def register(sub: argparse._SubParsersAction[_P]) -> argparse._SubParsersAction[
     return steps
 
 
-__all__ = ["command", "fingerprint", "passphrase_option", "register", "test_group_option"]
+__all__ = ["ballot_box_option", "check_ballot_box", "command", "fingerprint", "passphrase_option", "register",
+           "require_verified", "test_group_option"]

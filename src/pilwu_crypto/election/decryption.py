@@ -86,6 +86,15 @@ def trustee_decrypt(context: ElectionContext, trustee: KeyedTrustee, published: 
             f"trustee {trustee.trustee_id} refuses to decrypt: the published tally of "
             f"{published.ballot_count} ballots is not the product of the {recomputed.ballot_count} "
             "cast ballots it recomputed (checklist A11)")
+    return decrypt_recomputed_tally(context, trustee, published)
+
+
+def decrypt_recomputed_tally(context: ElectionContext, trustee: KeyedTrustee,
+                             tally: EncryptedTally) -> TrusteeTallyShare:
+    """Partial decryptions with proofs of a tally the caller has itself recomputed from the
+    cast ballots (trustee_decrypt, or the verifier's check 9 in the very pass that read the
+    ballots: ``pilwu trustee decrypt``).  Never for a tally taken on trust (checklist A11)."""
+    published = tally
     partials: list[Element] = []
     proofs: list[DecryptionProof] = []
     for cid, oid, ct in published.entries():

@@ -18,9 +18,9 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from pilwu_crypto.algebra.domains import DST_ELECTION_SETUP
+from pilwu_crypto.algebra.domains import DST_BALLOT_BOX, DST_ELECTION_SETUP
 from pilwu_crypto.algebra.hashing import tagged_hash, text, u32
-from pilwu_crypto.election.device import DeviceRegistration
+from pilwu_crypto.election.device import ClosingEntry, DeviceRegistration
 from pilwu_crypto.election.mixnet import MixServerRegistration
 from pilwu_crypto.errors import InvalidParameters
 
@@ -98,3 +98,19 @@ def _unique(ids: Iterable[str], what: str) -> None:
         if i in seen:
             raise InvalidParameters(f"election setup: {what} {i} is registered twice")
         seen.add(i)
+
+
+def ballot_box_digest(election_hash: bytes, setup: ElectionSetup, closings: Mapping[str, ClosingEntry]) -> bytes:
+    """The ballot box at the close of polls (docs/record-format.md §5.10): every device of the
+    setup, in id order, with its closing entry's last code (which chains every ballot digest
+    of the device), ballot count and challenged positions.  The authority announces it when
+    polls close, witnesses note it, and trustees decrypt only the ballot box it names.
+    InvalidParameters naming a device of the setup without a closing entry."""
+    parts = [bytes(election_hash), setup.hash(), u32(len(setup.devices))]
+    for r in setup.devices:
+        c = closings.get(r.device_id)
+        if c is None:
+            raise InvalidParameters(f"ballot box: device {r.device_id} of the setup has no closing entry")
+        positions = u32(len(c.challenged_positions)) + b"".join(u32(k) for k in c.challenged_positions)
+        parts += [text(r.device_id), c.last_code, u32(c.ballot_count), positions]
+    return tagged_hash(DST_BALLOT_BOX, parts)

@@ -236,6 +236,38 @@ def _sequential_inputs(context: ElectionContext, parsed: list[BallotLine], mix: 
 
 
 # ---- the main process ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CodeMatch:
+    """A ballot whose confirmation code starts with the watched prefix: where it is, and the
+    exact bytes of its line as they were verified (parse them with parse_ballot_line)."""
+
+    path: str
+    line_no: int
+    ballot_id: str
+    device_id: str
+    status: str
+    """"cast" or "challenged"."""
+    code: bytes
+    raw: bytes
+
+
+@dataclass
+class CodeWatch:
+    """Look a confirmation-code prefix up during the verification pass itself (pilwu
+    check-ballot): the matches come from the very bytes the checks verified."""
+
+    prefix: str
+    """Lowercase hex digits."""
+    matches: list[CodeMatch] = field(default_factory=list)
+    limit: int = 16
+    """Matches kept at most (a prefix this common is refused anyway)."""
+
+    def see(self, path: str, line: LineResult, raw: bytes) -> None:
+        if line.link.confirmation_code.hex().startswith(self.prefix) and len(self.matches) < self.limit:
+            self.matches.append(CodeMatch(path, line.line_no, line.link.ballot_id, line.link.device_id,
+                                          "cast" if line.cast else "challenged", line.link.confirmation_code, raw))
+
+
 @dataclass
 class BallotChecks:
     """The check results checks 6-9 write to, and what later checks need from the ballots."""
@@ -250,6 +282,7 @@ class BallotChecks:
     mix_vectors: list[CiphertextVector] = field(default_factory=list)
     cast: int = 0
     challenged: int = 0
+    watch: CodeWatch | None = None
 
 
 class _Inline(Executor):
@@ -319,17 +352,20 @@ def _run_file(out: BallotChecks, reader: RecordReader, context: ElectionContext,
     """One ballot file through the executor; returns whether its chain may be closed."""
     chain_ok = chain is not None
     aborted = False
-    pending: deque[Future[BlockResult]] = deque()
+    pending: deque[tuple[Future[BlockResult], dict[int, bytes]]] = deque()
     mix = out.mix_layout is not None and out.mix_input is not None
 
-    def apply(future: Future[BlockResult]) -> None:
+    def apply(item: tuple[Future[BlockResult], dict[int, bytes]]) -> None:
         nonlocal chain_ok, aborted
         if aborted:
             return
+        future, raw = item
         result = future.result()
         failures = dict(result.failures)
         for line in result.lines:
             where = f"{path}:{line.line_no}"
+            if out.watch is not None:
+                out.watch.see(path, line, raw[line.line_no])
             out.ballots.items += 1
             if line.line_no in failures:
                 out.ballots.fail(f"{where}: {failures[line.line_no]}")
@@ -364,7 +400,8 @@ def _run_file(out: BallotChecks, reader: RecordReader, context: ElectionContext,
     def submit(block: list[tuple[int, bytes]]) -> None:
         if not block:
             return
-        pending.append(executor.submit(verify_block, spec, Block(path, device_id, tuple(block), mix)))
+        raw = dict(block) if out.watch is not None else {}
+        pending.append((executor.submit(verify_block, spec, Block(path, device_id, tuple(block), mix)), raw))
         while len(pending) > in_flight:
             apply(pending.popleft())
 

@@ -19,7 +19,7 @@ constant memory apart from the duplicate guard's digests.
 
 Only for a record with a mix-net part (files under mixnet/, docs/record-format.md §5.15),
 or whose manifest has a contest with write-ins (which only the mix-net counts: without a
-mix-net part check 12 fails); any other record has exactly the eleven checks above:
+mix-net part check 13 fails); any other record has exactly the eleven checks above:
 
 12 mix-input        the first input recomputed from the cast ballots (selection codes, write-ins)
 13 mix-chain        every stage's signature and shuffle proof, generators re-derived from H_E
@@ -29,8 +29,9 @@ mix-net part check 12 fails); any other record has exactly the eleven checks abo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from pathlib import Path
 
 from pilwu_crypto.algebra.group import Element
@@ -43,7 +44,8 @@ from pilwu_crypto.election.device import ClosingEntry, DeviceRegistration
 from pilwu_crypto.election.manifest import Manifest
 from pilwu_crypto.election.mixballot import MixedBallot, MixLayout, decode_mixed_ballots, mix_layout
 from pilwu_crypto.election.mixnet import mix_generators, verify_chain, verify_mix_decryption_shares
-from pilwu_crypto.election.tally import TallyAccumulator
+from pilwu_crypto.election.setup import ballot_box_digest
+from pilwu_crypto.election.tally import EncryptedTally, TallyAccumulator
 from pilwu_crypto.elgamal import PublicKey
 from pilwu_crypto.errors import PilwuError
 from pilwu_crypto.proofs.shuffle import CiphertextVector
@@ -66,7 +68,7 @@ from pilwu_crypto.threshold.dkg import (
     verification_keys,
     verify_complaint,
 )
-from pilwu_crypto.verify.ballots import BallotChecks, run_ballot_checks
+from pilwu_crypto.verify.ballots import BallotChecks, CodeWatch, run_ballot_checks
 from pilwu_crypto.verify.report import CheckResult, VerificationReport
 
 Progress = Callable[[str, int, int], None]
@@ -144,9 +146,70 @@ V1_UNBOUND = ("record format 1: its devices (devices.json) and mix servers (mixn
 """The note a report on a format-1 record carries: what format 1 does not bind."""
 
 
+@dataclass
+class Snapshot:
+    """One verification pass over one read of a record (one index.json, whose SHA-256 is the
+    report's fingerprint), with what a command may then act on.  Every value comes from the
+    bytes that pass verified, and is set only when the checks that vouch for it passed:
+    a command that verifies and then acts uses exactly these (docs/verifier.md)."""
+
+    report: VerificationReport
+    reader: RecordReader
+    context: ElectionContext | None = None
+    """Set when checks 1-5 passed."""
+    verification_keys: dict[int, Element] | None = None
+    tally: EncryptedTally | None = None
+    """The published encrypted tally, set when checks 1-9 passed (it is then the product of
+    the cast ballots recomputed in this pass)."""
+    ballot_box: bytes | None = None
+    """The ballot-box fingerprint (election/setup.py), set when checks 1-8 passed (format 2)."""
+    mix_input: list[CiphertextVector] | None = None
+    """The first mix input recomputed in this pass, set when checks 1-9 and 12 passed."""
+    final_list: list[CiphertextVector] | None = None
+    """The verified chain's last output, set when checks 1-9, 12 and 13 passed."""
+
+    def ballot_box_hex(self) -> str:
+        """The ballot-box fingerprint as hex ("" when it was not established)."""
+        return self.ballot_box.hex() if self.ballot_box is not None else ""
+
+    def passed(self, names: Iterable[str]) -> bool:
+        """Whether every check named in ``names`` is in the report and passed."""
+        by_name = {c.name: c for c in self.report.checks}
+        return all(n in by_name and by_name[n].ok for n in names)
+
+    def first_failure(self, names: Iterable[str]) -> str:
+        """"check n (name): reason" of the first of ``names`` that did not pass ("" if none)."""
+        wanted = set(names)
+        for c in self.report.checks:
+            if c.name in wanted and not c.ok:
+                return f"check {c.number} ({c.name}): {c.failures[0] if c.failures else c.skipped}"
+        missing = wanted - {c.name for c in self.report.checks}
+        return f"the record has no check {', '.join(sorted(missing))}" if missing else ""
+
+
+UP_TO_CONTEXT = tuple(name for name, _ in CHECKS[:5])
+"""Checks 1-5: the election context is established."""
+UP_TO_BALLOT_BOX = tuple(name for name, _ in CHECKS[:8])
+"""Checks 1-8: every ballot, chain and closing entry; what the ballot-box fingerprint names."""
+UP_TO_TALLY = tuple(name for name, _ in CHECKS[:9])
+"""Checks 1-9: what a trustee must see pass before decrypting the tally."""
+UP_TO_MIX_INPUT = (*UP_TO_TALLY, "mix-input")
+"""Checks 1-9 and 12: what a mix server must see pass before adding a stage."""
+UP_TO_MIX_CHAIN = (*UP_TO_MIX_INPUT, "mix-chain")
+"""Checks 1-9, 12 and 13: what a trustee must see pass before decrypting the mixed list."""
+
+
 def verify_record(root: Path, progress: Progress = _no_progress, *,
                   allow_test_group: bool = False, executor: Executor | None = None,
                   accept_format_v1: bool = False) -> VerificationReport:
+    """The report of :func:`verify_snapshot` on a fresh read of ``root`` (RecordReader)."""
+    reader = RecordReader(root, accept_format_v1=accept_format_v1)
+    return verify_snapshot(reader, progress, allow_test_group=allow_test_group, executor=executor).report
+
+
+def verify_snapshot(reader: RecordReader, progress: Progress = _no_progress, *,
+                    allow_test_group: bool = False, executor: Executor | None = None,
+                    watch: CodeWatch | None = None, mixnet: bool = False) -> Snapshot:
     """Verify the record at ``root``.  ``executor`` runs the ballot blocks (verify/ballots.py;
     None: in this process); the report is the same whichever runs them.  Raises
     RecordUnreadable only when the record's root, index or parameters cannot be read at
@@ -154,14 +217,17 @@ def verify_record(root: Path, progress: Progress = _no_progress, *,
     check in the returned report.  A record on a test-only group fails check 2 unless
     ``allow_test_group`` is set (only tests and demos on test groups set it).  A record of
     format 1 raises FormatRefused unless ``accept_format_v1``; it is then verified by the
-    rules of format 1 and the report notes what that format does not bind."""
-    reader = RecordReader(root, accept_format_v1=accept_format_v1)
-    report = VerificationReport(record=str(root), fingerprint=reader.fingerprint, group=reader.group.name,
+    rules of format 1 and the report notes what that format does not bind.  ``watch`` looks
+    a confirmation-code prefix up in the same pass (CodeWatch.matches).  ``mixnet``: run
+    checks 12-15 even when the record has no mix-net part yet (a first mix server needs
+    the first input)."""
+    report = VerificationReport(record=str(reader.root), fingerprint=reader.fingerprint, group=reader.group.name,
                                 format_version=reader.format_version)
+    snap = Snapshot(report, reader)
     legacy = reader.format_version == LEGACY_FORMAT_VERSION
     if legacy:
         report.notes.append(V1_UNBOUND)
-    run = _Run(report, mixnet=reader.has_mixnet())
+    run = _Run(report, mixnet=mixnet or reader.has_mixnet())
     group = reader.group
 
     # 1 record files -------------------------------------------------------------------
@@ -220,7 +286,7 @@ def verify_record(root: Path, progress: Progress = _no_progress, *,
     except PilwuError as exc:
         hb.fail(str(exc))
         run.skip_from("key-ceremony", "the manifest or ceremony could not be read")
-        return report
+        return snap
 
     # 4 key ceremony ----------------------------------------------------------------------
     kc = run["key-ceremony"]
@@ -245,7 +311,7 @@ def verify_record(root: Path, progress: Progress = _no_progress, *,
     except PilwuError as exc:
         kc.fail(str(exc))
         run.skip_from("election-context", "the key ceremony did not verify")
-        return report
+        return snap
 
     # 5 election context ------------------------------------------------------------------
     ec = run["election-context"]
@@ -271,10 +337,18 @@ def verify_record(root: Path, progress: Progress = _no_progress, *,
     except PilwuError as exc:
         ec.fail(str(exc))
         run.skip_from("ballots", "the election context could not be established")
-        return report
+        return snap
+
+    if snap.passed(UP_TO_CONTEXT):
+        snap.context, snap.verification_keys = context, vkeys
 
     # 6-9 ballots, chains, duplicates, tally ---------------------------------------------
-    _verify_ballots(run, reader, context, progress, executor)
+    tally, closings = _verify_ballots(run, reader, context, progress, executor, watch)
+    if setup is not None and snap.passed(UP_TO_BALLOT_BOX):
+        snap.ballot_box = ballot_box_digest(context.election_hash, setup, closings)
+        report.ballot_box = snap.ballot_box.hex()
+    if snap.passed(UP_TO_TALLY):
+        snap.tally = tally
 
     # 10 decryption ------------------------------------------------------------------------
     dec = run["decryption"]
@@ -304,8 +378,12 @@ def verify_record(root: Path, progress: Progress = _no_progress, *,
 
     # 12-15 mix-net ------------------------------------------------------------------------
     if run.mixnet:
-        _verify_mixnet(run, reader, context, vkeys, progress, executor)
-    return report
+        final_list = _verify_mixnet(run, reader, context, vkeys, progress, executor)
+        if snap.passed(UP_TO_MIX_INPUT):
+            snap.mix_input = run.mix_input
+        if snap.passed(UP_TO_MIX_CHAIN):
+            snap.final_list = final_list
+    return snap
 
 
 def _check_ceremony_messages(kc: CheckResult, ceremony: Ceremony, cer: CeremonyRecord) -> None:
@@ -371,9 +449,11 @@ def _check_result(run: _Run, reader: RecordReader, result: TallyResult, manifest
 
 
 def _verify_ballots(run: _Run, reader: RecordReader, context: ElectionContext, progress: Progress,
-                    executor: Executor | None) -> None:
+                    executor: Executor | None, watch: CodeWatch | None
+                    ) -> tuple[EncryptedTally | None, dict[str, ClosingEntry]]:
     """Checks 6-9 in one streaming pass over every device's ballot file (verify/ballots.py:
-    the proofs in batches through ``executor``, the chains, duplicates and tally here)."""
+    the proofs in batches through ``executor``, the chains, duplicates and tally here).
+    Returns the published tally (None if unreadable) and the closing entries by device."""
     report = run.report
     ballots, chains, dups, tally_check = run["ballots"], run["code-chains"], run["duplicates"], run["tally"]
     try:
@@ -399,7 +479,7 @@ def _verify_ballots(run: _Run, reader: RecordReader, context: ElectionContext, p
         except PilwuError as exc:
             run["mix-input"].fail(f"manifest.json: {exc}")
     out = BallotChecks(ballots, chains, dups, tally_check, run["mix-input"] if run.mixnet else None,
-                       run.mix_layout, acc)
+                       run.mix_layout, acc, watch=watch)
     run_ballot_checks(out, reader, context, registrations, closings, executor, progress)
     report.ballots_cast += out.cast
     report.ballots_challenged += out.challenged
@@ -407,6 +487,7 @@ def _verify_ballots(run: _Run, reader: RecordReader, context: ElectionContext, p
     for device_id in sorted(set(closings) - set(registrations)):
         chains.fail(f"devices.json: closing entry for unregistered device {device_id}")
     tally_check.items = 1
+    published: EncryptedTally | None = None
     try:
         published = reader.encrypted_tally()
         recomputed = acc.result()
@@ -421,30 +502,32 @@ def _verify_ballots(run: _Run, reader: RecordReader, context: ElectionContext, p
             tally_check.fail("tally/encrypted_tally.json: contests/options differ from the manifest")
     except PilwuError as exc:
         tally_check.fail(str(exc))
+    return published, closings
 
 
 def _verify_mixnet(run: _Run, reader: RecordReader, context: ElectionContext, vkeys: dict[int, Element],
-                   progress: Progress, executor: Executor | None = None) -> None:
-    """Checks 12-15 on the mix-net part of the record."""
+                   progress: Progress, executor: Executor | None = None) -> list[CiphertextVector] | None:
+    """Checks 12-15 on the mix-net part of the record; returns the chain's final list (None
+    when check 13 did not produce it)."""
     inp, chain, dec, res = run["mix-input"], run["mix-chain"], run["mix-decryption"], run["mix-result"]
 
     # 12 mix input (collected while checks 6-9 streamed the ballots) --------------------------
-    if not reader.has_mixnet():
-        written = ", ".join(c.contest_id for c in context.manifest.contests if c.write_in_elements)
-        inp.fail(f"mixnet/: missing; the manifest's contest {written} takes write-ins, which only the mix-net "
-                 "counts (docs/record-format.md §5.15)")
-        run.skip_from("mix-chain", "the record has no mix-net part")
-        return
     first_input = run.mix_input
     inp.items = len(first_input)
     if run.mix_layout is None or not first_input:
         if not inp.failure_count:
             inp.fail("no cast ballot to mix")
         run.skip_from("mix-chain", "the mix input could not be recomputed")
-        return
+        return None
 
     # 13 mix chain -------------------------------------------------------------------------
     final_list: list[CiphertextVector] | None = None
+    if not reader.has_mixnet():
+        written = ", ".join(c.contest_id for c in context.manifest.contests if c.write_in_elements)
+        chain.fail("mixnet/: missing" + (f"; the manifest's contest {written} takes write-ins, which only the "
+                                         "mix-net counts (docs/record-format.md §5.15)" if written else ""))
+        run.skip_from("mix-decryption", "the record has no mix-net part")
+        return None
     try:
         servers = reader.mix_servers()
         stages = reader.mix_stages()
@@ -455,7 +538,7 @@ def _verify_mixnet(run: _Run, reader: RecordReader, context: ElectionContext, vk
     except PilwuError as exc:
         chain.fail(str(exc))
         run.skip_from("mix-decryption", "the mix chain did not verify")
-        return
+        return None
 
     # 14 mix decryption ----------------------------------------------------------------------
     published: PublishedMixResult | None = None
@@ -480,10 +563,10 @@ def _verify_mixnet(run: _Run, reader: RecordReader, context: ElectionContext, vk
 
     # 15 mix result --------------------------------------------------------------------------
     if published is None:
-        return
+        return final_list
     if decoded is None:
         res.skipped = "the final list could not be decrypted"
-        return
+        return final_list
     res.items = len(decoded)
     if len(published.ballots) != len(decoded):
         res.fail(f"{MIX_RESULT_PATH}: {len(published.ballots)} ballots, the final list has {len(decoded)}")
@@ -491,6 +574,7 @@ def _verify_mixnet(run: _Run, reader: RecordReader, context: ElectionContext, vk
         if claimed != actual:
             res.fail(f"{MIX_RESULT_PATH}: ballots[{i}] published {_show_mixed(claimed)}, "
                      f"decrypts to {_show_mixed(actual)}")
+    return final_list
 
 
 def _show_mixed(ballot: MixedBallot) -> str:

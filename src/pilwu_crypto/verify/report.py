@@ -62,6 +62,8 @@ class VerificationReport:
     counts: list[tuple[str, str, str, int]] = field(default_factory=list)
     """(contest id, option id, option name, count) as published and verified."""
     checks: list[CheckResult] = field(default_factory=list)
+    ballot_box: str = ""
+    """The ballot-box fingerprint (hex), once checks 1-8 passed on a format-2 record."""
     format_version: int = 0
     """The record format version read from index.json (0 if it was never read)."""
     notes: list[str] = field(default_factory=list)
@@ -82,7 +84,7 @@ class VerificationReport:
     def to_json(self) -> dict[str, Any]:
         return {
             "schema": REPORT_SCHEMA, "version": REPORT_VERSION, "record": self.record,
-            "format_version": self.format_version, "notes": list(self.notes),
+            "format_version": self.format_version, "notes": list(self.notes), "ballot_box": self.ballot_box,
             "fingerprint": self.fingerprint, "group": self.group, "election_id": self.election_id,
             "valid": self.valid, "ballots_cast": self.ballots_cast,
             "ballots_challenged": self.ballots_challenged,
