@@ -15,9 +15,9 @@ from pilwu_crypto.algebra.domains import DST_CEREMONY_SHARES
 from pilwu_crypto.algebra.groups import get_group
 from pilwu_crypto.algebra.hashing import tagged_hash
 from pilwu_crypto.election.context import base_hash, election_hash
-from pilwu_crypto.election.device import DeviceRegistration
+from pilwu_crypto.election.device import ClosingEntry, DeviceRegistration
 from pilwu_crypto.election.mixnet import MixServerRegistration
-from pilwu_crypto.election.setup import ElectionSetup
+from pilwu_crypto.election.setup import ElectionSetup, ballot_box_digest
 from pilwu_crypto.election.simulation import kuwu_manifest
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "record-format.md").read_text(encoding="utf-8")
@@ -30,6 +30,7 @@ SETUP_HASH = "8f8349b9d4aa92393951c97d390862405e52870a20318c0cd3d0d0e1d7c8b156"
 BASE_HASH = "07d844239c20612576af1071a86a16a440b94ab9292a99e948ac383ef6d49118"
 SHARES_HASH = "6e0c938f89f1f6e99efb1412d9ce9553ab5c293975e0e7f1e003b4c1b0a541df"
 ELECTION_HASH = "80099568602800df1bddf4147db5bf35f575bddd7fa6aa9e2359c4fe7feee7de"
+BALLOT_BOX = "c1580decf98936a1753994fc018ea899ac437d1d3a019c0e4b58c7987da17b16"
 
 
 def _tagged(dst: bytes, parts: list[bytes]) -> bytes:
@@ -45,7 +46,7 @@ def _u32(n: int) -> bytes:
 
 
 def test_the_vectors_are_the_documented_ones() -> None:
-    for value in (SETUP_HASH, BASE_HASH, SHARES_HASH, ELECTION_HASH):
+    for value in (SETUP_HASH, BASE_HASH, SHARES_HASH, ELECTION_HASH, BALLOT_BOX):
         assert re.search(rf"`{value}`", DOC), value
 
 
@@ -79,3 +80,15 @@ def test_shares_and_election_hash() -> None:
                                                  *(c.to_bytes() for cs in commitments for c in cs), shares])
     library = election_hash(bytes.fromhex(BASE_HASH), g ** 5, commitments, shares)
     assert by_hand.hex() == library.hex() == ELECTION_HASH
+
+
+def test_ballot_box() -> None:
+    setup = ElectionSetup((DeviceRegistration("tps-1", RFC8032[0]), DeviceRegistration("tps-2", RFC8032[1])),
+                          (MixServerRegistration("mix-1", RFC8032[2]),))
+    by_hand = _tagged(b"PILWU-V2-ballot-box", [bytes.fromhex(ELECTION_HASH), bytes.fromhex(SETUP_HASH), _u32(2),
+                                              b"tps-1", b"\x33" * 32, _u32(5), _u32(1) + _u32(2),
+                                              b"tps-2", b"\x44" * 32, _u32(0), _u32(0)])
+    closings = {"tps-1": ClosingEntry("tps-1", b"\x33" * 32, 5, bytes(64), (2,)),
+                "tps-2": ClosingEntry("tps-2", b"\x44" * 32, 0, bytes(64), ())}
+    library = ballot_box_digest(bytes.fromhex(ELECTION_HASH), setup, closings)
+    assert by_hand.hex() == library.hex() == BALLOT_BOX
