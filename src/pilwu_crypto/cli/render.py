@@ -54,7 +54,7 @@ def report_table(report: VerificationReport) -> Table:
     table.add_column("first failure / note", overflow="fold")
     for c in report.checks:
         style = "green" if c.ok else ("yellow" if c.skipped else "bold red")
-        note = c.skipped or (c.failures[0] if c.failures else "")
+        note = c.skipped or (c.failures[0] if c.failures else c.note)
         if c.failure_count > 1:
             note += f"  (+{c.failure_count - 1} more)"
         table.add_row(str(c.number), c.name, str(c.items), f"[{style}]{c.status}[/]", note)
@@ -105,6 +105,10 @@ def print_report(report: VerificationReport) -> None:
         box = report.ballot_box
         out.print(f"ballot box  {' '.join(box[i:i + 4] for i in range(0, len(box), 4))}")
     out.print(report_table(report))
+    for e in report.exclusions:
+        out.print(f"[bold yellow]excluded[/]: {escape(str(e['path']))}:{e['line']}: ballot "
+                  f"{escape(str(e['ballot_id']))}: device {escape(str(e['device_id']))} signed an invalid ballot "
+                  f"({escape(str(e['reason']))})")
     for note in report.notes:
         out.print(f"[bold yellow]note[/]: {escape(note)}")
     if report.valid and report.counts:

@@ -536,6 +536,27 @@ def verify_envelope(context: ElectionContext, registrations: Mapping[str, Device
         raise InvalidBallot(f"ballot {bid}: {exc}") from None
 
 
+def device_signed(context: ElectionContext, registrations: Mapping[str, DeviceRegistration],
+                  ballot: EncryptedBallot) -> bool:
+    """Whether ``ballot`` is attributable to its device: the device is registered, the
+    confirmation code recomputes from the ballot's bytes and the device's signature over
+    them verifies.  Such a ballot that fails any other check was signed invalid by its
+    device (the exclusion rule, docs/record-format.md §5.11); one whose bytes were changed
+    by anyone else fails this test and is never excludable."""
+    registration = registrations.get(ballot.device_id)
+    if registration is None or registration.device_id != ballot.device_id:
+        return False
+    try:
+        digest = ballot.digest()
+        if next_code(context, ballot.device_id, ballot.previous_code, digest) != ballot.confirmation_code:
+            return False
+        verify_device_signature(registration, ballot_message(context, digest, ballot.confirmation_code),
+                                ballot.signature)
+    except PilwuError:
+        return False
+    return True
+
+
 def batch_ballot_proofs(context: ElectionContext, ballot: EncryptedBallot, batch: LinearBatch) -> None:
     """Add every proof equation of an enveloped ballot (verify_envelope passed) to ``batch``
     (algebra/batch.py): option and contest-sum range proofs, write-in nonce proofs.

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pilwu_crypto.election.ballot import EncryptedBallot
+from pilwu_crypto.election.ballot import EncryptedBallot, device_signed
 from pilwu_crypto.election.batchverify import non_members, verify_ballots
 from pilwu_crypto.election.context import ElectionContext
 from pilwu_crypto.election.device import ChainVerifier, ClosingEntry, DeviceRegistration
@@ -100,6 +100,9 @@ class LineResult:
     mix_vector: CiphertextVector | None = None
     mix_failure: str | None = None
     tally_failure: str | None = None
+    excluded: str | None = None
+    """Why this cast ballot, signed by its device, is invalid (the exclusion rule,
+    docs/record-format.md §5.11): it is then neither tallied nor mixed."""
 
 
 @dataclass(frozen=True)
@@ -200,16 +203,24 @@ def verify_block(spec: ContextSpec, block: Block) -> BlockResult:
         else:
             pending.append((line.line_no, line.challenged if line.challenged is not None else b))
     results = verify_ballots(context, regs, [item for _, item in pending])
-    failures += [(line_no, str(err)) for (line_no, _), err in zip(pending, results, strict=True) if err is not None]
+    excluded: dict[int, str] = {}
+    for (line_no, item), err in zip(pending, results, strict=True):
+        if err is None:
+            continue
+        if isinstance(item, EncryptedBallot) and device_signed(context, regs, item):
+            excluded[line_no] = str(err)  # §5.11: signed invalid by its own device
+        else:
+            failures.append((line_no, str(err)))
     failures.sort()
-    lines, shapes, tally = _sequential_inputs(context, parsed, block.mix)
+    lines, shapes, tally = _sequential_inputs(context, parsed, block.mix, excluded)
     return BlockResult(tuple(failures), malformed, lines, shapes, tally)
 
 
-def _sequential_inputs(context: ElectionContext, parsed: list[BallotLine], mix: bool
+def _sequential_inputs(context: ElectionContext, parsed: list[BallotLine], mix: bool, excluded: dict[int, str]
                        ) -> tuple[tuple[LineResult, ...], tuple[tuple[str, ...], ...], TallyAccumulator]:
     """Per line: chain link, replay digests, mix vector; and the block's partial tally —
-    exactly what the main process's sequential checks would compute from the ballots."""
+    exactly what the main process's sequential checks would compute from the ballots (an
+    excluded ballot is neither tallied nor mixed)."""
     layout = mix_layout(context) if mix else None
     tally = TallyAccumulator(context.group, context.manifest)
     shapes: dict[tuple[str, ...], int] = {}
@@ -221,7 +232,8 @@ def _sequential_inputs(context: ElectionContext, parsed: list[BallotLine], mix: 
         link = Link(b.ballot_id, b.device_id, b.previous_code, b.confirmation_code, b.digest())
         cast = line.status == "cast"
         vector = mix_failure = tally_failure = None
-        if cast:
+        reason = excluded.get(line.line_no)
+        if cast and reason is None:
             if layout is not None:
                 try:
                     vector = ballot_vector(layout, b)
@@ -231,7 +243,8 @@ def _sequential_inputs(context: ElectionContext, parsed: list[BallotLine], mix: 
                 tally.add(b)
             except PilwuError as exc:
                 tally_failure = str(exc)
-        out.append(LineResult(line.line_no, link, cast, shape, digests, vector, mix_failure, tally_failure))
+        out.append(LineResult(line.line_no, link, cast, shape, digests, vector, mix_failure, tally_failure,
+                              reason))
     return tuple(out), tuple(shapes), tally
 
 
@@ -246,9 +259,29 @@ class CodeMatch:
     ballot_id: str
     device_id: str
     status: str
-    """"cast" or "challenged"."""
+    """"cast", "challenged" or "excluded" (cast, signed invalid by its device: not counted)."""
     code: bytes
     raw: bytes
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A cast ballot left out of the tally and the mix by the exclusion rule
+    (docs/record-format.md §5.11): its device signed it, its chain verifies, it is invalid."""
+
+    path: str
+    line_no: int
+    ballot_id: str
+    device_id: str
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line_no, "ballot_id": self.ballot_id,
+                "device_id": self.device_id, "rule": "signed-invalid-by-its-device", "reason": self.reason}
+
+    def describe(self) -> str:
+        return (f"{self.path}:{self.line_no}: ballot {self.ballot_id} excluded: device {self.device_id} signed an "
+                f"invalid ballot ({self.reason})")
 
 
 @dataclass
@@ -264,8 +297,9 @@ class CodeWatch:
 
     def see(self, path: str, line: LineResult, raw: bytes) -> None:
         if line.link.confirmation_code.hex().startswith(self.prefix) and len(self.matches) < self.limit:
+            status = "challenged" if not line.cast else "excluded" if line.excluded is not None else "cast"
             self.matches.append(CodeMatch(path, line.line_no, line.link.ballot_id, line.link.device_id,
-                                          "cast" if line.cast else "challenged", line.link.confirmation_code, raw))
+                                          status, line.link.confirmation_code, raw))
 
 
 @dataclass
@@ -283,6 +317,7 @@ class BallotChecks:
     cast: int = 0
     challenged: int = 0
     watch: CodeWatch | None = None
+    exclusions: list[Exclusion] = field(default_factory=list)
 
 
 class _Inline(Executor):
@@ -377,7 +412,10 @@ def _run_file(out: BallotChecks, reader: RecordReader, context: ElectionContext,
                     chain_ok = False
             out.dups.items += 1
             guard.add_digests(where, line.link.ballot_id, result.shapes[line.shape], line.digests)
-            if line.cast:
+            if line.cast and line.excluded is not None:
+                out.exclusions.append(Exclusion(path, line.line_no, line.link.ballot_id, line.link.device_id,
+                                                line.excluded))
+            elif line.cast:
                 if out.mix_input is not None and mix:
                     if line.mix_failure is not None:
                         out.mix_input.fail(f"{where}: {line.mix_failure}")

@@ -483,6 +483,10 @@ def _verify_ballots(run: _Run, reader: RecordReader, context: ElectionContext, p
     run_ballot_checks(out, reader, context, registrations, closings, executor, progress)
     report.ballots_cast += out.cast
     report.ballots_challenged += out.challenged
+    report.exclusions += [e.to_json() for e in out.exclusions]
+    if out.exclusions:
+        ballots.note = (f"{len(out.exclusions)} ballot(s) signed invalid by their device, excluded from the tally "
+                        f"and the mix: {out.exclusions[0].describe()}")
     run.mix_input = out.mix_vectors
     for device_id in sorted(set(closings) - set(registrations)):
         chains.fail(f"devices.json: closing entry for unregistered device {device_id}")

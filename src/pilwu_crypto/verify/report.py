@@ -27,6 +27,8 @@ class CheckResult:
     failure_count: int = 0
     skipped: str = ""
     """Non-empty when the check could not run (its reason); a skipped check is not a pass."""
+    note: str = ""
+    """What a passing check left out, and why (e.g. excluded ballots); never hides a failure."""
 
     @property
     def ok(self) -> bool:
@@ -46,7 +48,7 @@ class CheckResult:
     def to_json(self) -> dict[str, Any]:
         return {"number": self.number, "name": self.name, "description": self.description,
                 "status": self.status, "items": self.items, "failure_count": self.failure_count,
-                "failures": list(self.failures), "skipped": self.skipped}
+                "failures": list(self.failures), "skipped": self.skipped, "note": self.note}
 
 
 @dataclass
@@ -66,6 +68,8 @@ class VerificationReport:
     """The ballot-box fingerprint (hex), once checks 1-8 passed on a format-2 record."""
     format_version: int = 0
     """The record format version read from index.json (0 if it was never read)."""
+    exclusions: list[dict[str, Any]] = field(default_factory=list)
+    """Cast ballots excluded by the rule of docs/record-format.md §5.11, each naming its device."""
     notes: list[str] = field(default_factory=list)
     """What a VALID verdict does not cover for this record (e.g. what format 1 does not bind)."""
 
@@ -85,6 +89,7 @@ class VerificationReport:
         return {
             "schema": REPORT_SCHEMA, "version": REPORT_VERSION, "record": self.record,
             "format_version": self.format_version, "notes": list(self.notes), "ballot_box": self.ballot_box,
+            "exclusions": list(self.exclusions),
             "fingerprint": self.fingerprint, "group": self.group, "election_id": self.election_id,
             "valid": self.valid, "ballots_cast": self.ballots_cast,
             "ballots_challenged": self.ballots_challenged,
