@@ -25,6 +25,7 @@ from pilwu_crypto.election.ballot import EncryptedBallot, PlaintextBallot, encry
 from pilwu_crypto.election.context import ElectionContext
 from pilwu_crypto.election.decryption import TrusteeTallyShare, decrypt_tally, trustee_decrypt
 from pilwu_crypto.election.device import DeviceRegistration, VotingDevice, initial_code
+from pilwu_crypto.election.setup import ElectionSetup
 from pilwu_crypto.election.simulation import CeremonyOutcome, context_from_ceremony, hold_ceremony, kuwu_manifest
 from pilwu_crypto.election.tally import EncryptedTally, tally_ballots
 from pilwu_crypto.record.codec import encrypted_ballot_from_json, encrypted_ballot_to_json
@@ -52,9 +53,9 @@ class ElectionEnv:
 def election(request: pytest.FixtureRequest) -> Iterator[ElectionEnv]:
     group = get_group(request.param, allow_test=request.param in TEST_ONLY_GROUPS)
     manifest = kuwu_manifest(CANDIDATES)
-    outcome = hold_ceremony(group, manifest, ["t1", "t2", "t3"], 2)
-    context = context_from_ceremony(manifest, outcome.ceremony, outcome.digests, outcome.reveals)
-    device = VotingDevice.generate("device-1")
+    device = VotingDevice.generate("device-1")  # registered in the setup before the ceremony
+    outcome = hold_ceremony(group, manifest, ["t1", "t2", "t3"], 2, ElectionSetup((device.registration,)))
+    context = context_from_ceremony(manifest, outcome.ceremony, outcome.digests, outcome.reveals, outcome.shares)
     code = initial_code(context, device.device_id)
     ballots = []
     for i in range(50):  # also warms the fixed-base tables of g and K

@@ -58,6 +58,7 @@ from pilwu_crypto.election.mixnet import (
     run_stage,
     verify_chain,
 )
+from pilwu_crypto.election.setup import ElectionSetup
 from pilwu_crypto.election.simulation import CeremonyOutcome, context_from_ceremony, hold_ceremony, kuwu_manifest
 from pilwu_crypto.proofs.shuffle import CiphertextVector
 
@@ -122,9 +123,12 @@ def pipeline() -> Iterator[Pipeline]:
     if not _CACHE:
         group = get_group(GROUP)
         manifest = kuwu_manifest(CANDIDATES)
-        outcome = hold_ceremony(group, manifest, TRUSTEES, THRESHOLD)
-        context = context_from_ceremony(manifest, outcome.ceremony, outcome.digests, outcome.reveals)
+        # the device and the mix servers are registered in the setup before the ceremony
         device = VotingDevice.generate("device-1")
+        servers = tuple(MixServer.generate(f"mix-{k + 1}") for k in range(MIX_SERVERS))
+        setup = ElectionSetup((device.registration,), tuple(s.registration for s in servers))
+        outcome = hold_ceremony(group, manifest, TRUSTEES, THRESHOLD, setup)
+        context = context_from_ceremony(manifest, outcome.ceremony, outcome.digests, outcome.reveals, outcome.shares)
         code = initial_code(context, device.device_id)
         ballots: list[EncryptedBallot] = []
         expected = {("kuwu", f"candidate-{i + 1}"): 0 for i in range(len(CANDIDATES))}
@@ -135,7 +139,6 @@ def pipeline() -> Iterator[Pipeline]:
             code = ballot.confirmation_code
             ballots.append(ballot)
             expected[("kuwu", choice)] += 1
-        servers = tuple(MixServer.generate(f"mix-{k + 1}") for k in range(MIX_SERVERS))
         first = cast_mix_input(context, ballots)
         generators = mix_generators(context, N)
         stages: list[MixStage] = []

@@ -67,15 +67,16 @@ def pilwu_side(reps: int) -> dict[str, tuple[float, float]]:
     from pilwu_crypto.election.ballot import PlaintextBallot, encrypt_ballot, verify_ballot
     from pilwu_crypto.election.batchverify import ciphertext_elements
     from pilwu_crypto.election.device import VotingDevice, initial_code
+    from pilwu_crypto.election.setup import ElectionSetup
     from pilwu_crypto.election.simulation import context_from_ceremony, hold_ceremony, kuwu_manifest
 
     group = get_group("electionguard-4096")
     ref = make_reference(group)
     n_ref = ref.calibrate(0.010)
     manifest = kuwu_manifest(["A", "B", "C", "D", "E"])
-    outcome = hold_ceremony(group, manifest, ["t1", "t2", "t3"], 2)
-    context = context_from_ceremony(manifest, outcome.ceremony, outcome.digests, outcome.reveals)
-    device = VotingDevice.generate("device-1")
+    device = VotingDevice.generate("device-1")  # registered in the setup before the ceremony
+    outcome = hold_ceremony(group, manifest, ["t1", "t2", "t3"], 2, ElectionSetup((device.registration,)))
+    context = context_from_ceremony(manifest, outcome.ceremony, outcome.digests, outcome.reveals, outcome.shares)
     code = initial_code(context, device.device_id)
     regs = {device.device_id: device.registration}
     count = iter(range(1 << 30))

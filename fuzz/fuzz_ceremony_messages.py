@@ -3,7 +3,8 @@
 Each input is offered, as a parsed JSON value, to the decoder of every file of a ceremony
 directory: a "ceremony-share" (round 3), a "ceremony-acknowledgement" (finished/), the
 one-digest, one-reveal and one-complaint documents of rounds 1 and 2 and of complaints/,
-and a hand-written manifest without its hash (messages.manifest_from_file).  The decoders
+the election setup (setup.json, also the file ``pilwu trustee setup --setup`` reads) and a
+hand-written manifest without its hash (messages.manifest_from_file).  The decoders
 are called directly: the file readers turn any exception into MalformedRecord, so a
 foreign exception is only visible here.
 """
@@ -17,7 +18,7 @@ from pilwu_fuzz_common import groups, main, only_pilwu_errors
 
 from pilwu_crypto.algebra.group import Group
 from pilwu_crypto.errors import PilwuError
-from pilwu_crypto.record import codec, messages
+from pilwu_crypto.record import codec, messages, setupcodec
 from pilwu_crypto.record.layout import KIND_MANIFEST
 
 GROUPS = groups()
@@ -50,6 +51,7 @@ def TestOneInput(data: bytes) -> None:  # noqa: N802 - the name atheris and libF
         return
     only_pilwu_errors(unhashed_manifest, value)
     only_pilwu_errors(codec.parameters_from_json, value)
+    only_pilwu_errors(setupcodec.election_setup_from_json, value)
     for g in GROUPS:
         for parse in PARSERS:
             only_pilwu_errors(parse, g, value)

@@ -14,7 +14,7 @@ from pilwu_fuzz_common import groups, main, only_pilwu_errors
 
 from pilwu_crypto.algebra.group import Group
 from pilwu_crypto.errors import PilwuError
-from pilwu_crypto.record import codec, mixcodec
+from pilwu_crypto.record import codec, mixcodec, setupcodec
 
 GROUPS = groups()
 """The groups of PILWU_FUZZ_GROUPS."""
@@ -24,7 +24,7 @@ GROUP_FREE: tuple[Callable[[Any], object], ...] = (
     codec.parameters_from_json, codec.index_from_json,
     lambda v: codec.manifest_from_json(None, v), lambda v: codec.result_from_json(None, v),
     lambda v: codec.devices_from_json(None, v), lambda v: mixcodec.mix_servers_from_json(None, v),
-    lambda v: mixcodec.mix_result_from_json(None, v),
+    lambda v: mixcodec.mix_result_from_json(None, v), setupcodec.election_setup_from_json,
 )
 """Parsers that need no group."""
 WITH_GROUP: tuple[Callable[[Group, Any], object], ...] = (

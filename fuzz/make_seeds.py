@@ -54,10 +54,10 @@ def generate_records(root: Path) -> list[Path]:
         group = get_group(name, allow_test=True)
         manifest = kuwu_manifest(["A", "B", "C"], write_in_elements=write_ins)
         sim = simulate_election(group, manifest, trustees=3, threshold=2, absent=1, voters=4, challenged=2,
-                                devices=2, rng=random.Random(1))
+                                devices=2, mix_servers=2, rng=random.Random(1))
         record = root / name
         write_simulated_election(sim, record)
-        write_simulated_mix(sim, simulate_mixing(sim, mix_servers=2), record)
+        write_simulated_mix(sim, simulate_mixing(sim), record)
         out.append(record)
     return out
 
@@ -82,7 +82,19 @@ def record_seeds(record: Path) -> Iterator[tuple[str, str, bytes]]:
                 yield "record_documents", f"{name}-{i + 1}", line
         elif rel.endswith(".json"):
             yield "record_documents", name, path.read_bytes()
+    yield from _mix_servers(record, tag)
     yield from _ceremony_messages(record, tag)
+
+
+def _mix_servers(record: Path, tag: str) -> Iterator[tuple[str, str, bytes]]:
+    """A "mix-servers" document (what ``pilwu mix keygen`` writes as a registration, and
+    format 1's mixnet/servers.json) from the mix servers of a format-2 record's setup.json."""
+    setup = record / "setup.json"
+    if setup.is_file():
+        doc = json.loads(setup.read_bytes())
+        if isinstance(doc, dict) and doc.get("mix_servers"):
+            yield "record_documents", f"{tag}-mix-servers", _canonical(
+                {"version": doc.get("version"), "kind": "mix-servers", "servers": doc["mix_servers"]})
 
 
 def _ceremony_messages(record: Path, tag: str) -> Iterator[tuple[str, str, bytes]]:
@@ -91,7 +103,8 @@ def _ceremony_messages(record: Path, tag: str) -> Iterator[tuple[str, str, bytes
         path = record / rel
         return json.loads(path.read_bytes()) if path.is_file() else None
 
-    header = {"version": 1}
+    index = load("index.json")
+    header = {"version": index.get("version", 2) if isinstance(index, dict) else 2}  # the record's format
     for kind, key, doc in (("ceremony-digests", "digests", load("ceremony/digests.json")),
                            ("ceremony-reveals", "reveals", load("ceremony/reveals.json")),
                            ("ceremony-complaints", "complaints", load("ceremony/complaints.json"))):
@@ -114,7 +127,7 @@ def _ceremony_messages(record: Path, tag: str) -> Iterator[tuple[str, str, bytes
     if isinstance(manifest, dict):
         manifest.pop("hash", None)
         yield "ceremony_messages", f"{tag}-manifest-unhashed", _canonical(manifest)
-    for rel in ("parameters.json", "ceremony/ceremony.json", "context.json"):
+    for rel in ("parameters.json", "setup.json", "ceremony/ceremony.json", "context.json"):
         if (record / rel).is_file():
             yield "ceremony_messages", f"{tag}-{rel.replace('/', '_')}", (record / rel).read_bytes()
 

@@ -53,8 +53,8 @@ def write_mixed_election(group: Group, root: Path, *, voters: int = 5, mix_serve
     rng = random.Random(seed)
     manifest = kuwu_manifest(["A", "B"], write_in_elements=1) if write_ins else two_contest_manifest()
     sim = simulate_election(group, manifest, trustees=3, threshold=2, absent=1, voters=voters, challenged=1,
-                            devices=2, rng=rng)
-    mix = simulate_mixing(sim, mix_servers=mix_servers)
+                            devices=2, mix_servers=mix_servers, rng=rng)
+    mix = simulate_mixing(sim)
     write_simulated_election(sim, root)
     fingerprint = write_simulated_mix(sim, mix, root)
     return MixedElection(sim, mix, fingerprint)

@@ -49,10 +49,14 @@ def test_verify_valid_record_and_json(demo_record: Path, tmp_path: Path) -> None
     res = pilwu("verify", str(demo_record), "--quiet", INSECURE)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "fingerprint" in res.stdout
+    text = res.stdout
     res = pilwu("verify", str(demo_record), "--json", "-", "--quiet", INSECURE)
     assert res.returncode == 0
     report = json.loads(res.stdout)
-    assert report["schema"] == "pilwu-verification-report" and report["version"] == 1
+    assert report["schema"] == "pilwu-verification-report" and report["version"] == 2
+    assert report["format_version"] == 2 and report["notes"] == []  # format 2: nothing left unbound
+    box = report["ballot_box"]
+    assert len(box) == 64 and " ".join(box[i:i + 4] for i in range(0, 64, 4)) in text  # announced at poll close
     assert report["valid"] is True and report["ballots_cast"] == 8 and report["ballots_challenged"] == 2
     assert [c["number"] for c in report["checks"]] == list(range(1, 12))
     assert sum(c["count"] for c in report["counts"]) == 8
@@ -91,7 +95,7 @@ def test_malformed_record_exits_1_with_a_reason(demo_record: Path, tmp_path: Pat
         (root / "context.json").write_text(json.dumps(doc))
     else:
         doc = json.loads((root / "manifest.json").read_text())
-        doc["version"] = 2
+        doc["version"] = 3
         (root / "manifest.json").write_text(json.dumps(doc))
     res = pilwu("verify", str(root), "--quiet", INSECURE)
     assert res.returncode == 1, res.stdout + res.stderr

@@ -22,9 +22,10 @@ from Crypto.PublicKey import ECC
 from pilwu_crypto.algebra.groups import get_group
 from pilwu_crypto.election.mixballot import cast_mix_input, count_mixed, verify_and_decode_ballots
 from pilwu_crypto.election.mixnet import MixServer, decrypt_final_list, mix_generators, run_stage
-from pilwu_crypto.election.simulation import cast_ids_in_record_order, kuwu_manifest, simulate_election
-from pilwu_crypto.record.io import RecordReader, reopen_record, write_simulated_election
+from pilwu_crypto.election.simulation import cast_ids_in_record_order, kuwu_manifest
+from pilwu_crypto.record.io import RecordReader, reopen_record
 from pilwu_crypto.record.mixcodec import PublishedMixResult, mix_servers_from_json
+from tests.security.kit import publish, start_election, vote_for
 
 TEST = "--insecure-test-group"
 ENV = {**os.environ, "PILWU_PASSPHRASE": "correct horse battery staple"}
@@ -54,7 +55,8 @@ def test_mix_servers_stage_by_stage(tmp_path: Path) -> None:
         assert res.returncode == 0, res.stderr
         assert stat.S_IMODE(key.stat().st_mode) == 0o600
         assert b"ENCRYPTED" in key.read_bytes()
-        # the registration is a one-server mixnet/servers.json document, read with the record's codec
+        # the registration is a one-server "mix-servers" document, read with the record's codec; the
+        # authority lists it in the election setup before the key ceremony
         (registration,) = mix_servers_from_json(None, json.loads(reg.read_text(encoding="utf-8")))
         assert registration.server_id == sid
         keys[sid] = key
@@ -63,18 +65,23 @@ def test_mix_servers_stage_by_stage(tmp_path: Path) -> None:
     assert pilwu("mix", "keygen", "--id", "mix-a", "--key", str(keys["mix-a"]), "--registration",
                  str(tmp_path / "again.json")).returncode == 2
 
+    # the setup registers mix-a and mix-b (not mix-x) with the keys `pilwu mix keygen` made
     group = get_group("pilwu-test-512", allow_test=True)
     rng = random.Random(5)
-    sim = simulate_election(group, kuwu_manifest(["A", "B", "C"]), trustees=3, threshold=2, absent=1, voters=4,
-                            challenged=1, devices=2, rng=rng)
+    manifest = kuwu_manifest(["A", "B", "C"])
+    held = start_election(group, manifest, devices=2, mix_servers=regs)
+    expected = {("kuwu", o.option_id): 0 for o in manifest.contests[0].options}
+    for i in range(4):
+        choice = rng.choice(manifest.contests[0].options).option_id
+        held.booth(f"device-{i % 2 + 1}").cast(f"ballot-{i + 1}", vote_for(choice))
+        expected[("kuwu", choice)] += 1
+    held.booth("device-1").challenge("ballot-5", vote_for("candidate-2"))
     root = tmp_path / "record"
-    write_simulated_election(sim, root)
+    sim = publish(held, root, absent=("trustee-2",))
+    assert sim.mix_servers == () and RecordReader(root).mix_servers() == tuple(regs)
     ctx = sim.context
     by_id = {b.ballot_id: b for b in sim.cast}
     first = cast_mix_input(ctx, [by_id[bid] for bid in cast_ids_in_record_order(sim)])
-    writer = reopen_record(root)
-    writer.write_mix_servers(regs)
-    writer.finish()
     bad_root = tmp_path / "bad-record"
     shutil.copytree(root, bad_root)
 
@@ -95,7 +102,7 @@ def test_mix_servers_stage_by_stage(tmp_path: Path) -> None:
     present = [t for t in sim.ceremony.trustees if t.trustee_id not in sim.absent]
     shares = [decrypt_final_list(ctx, t, final) for t in present]
     mixed = tuple(verify_and_decode_ballots(ctx, final, shares, sim.verification_keys))
-    assert count_mixed(ctx.manifest, mixed)[0] == sim.expected  # the stages carried the cast choices
+    assert count_mixed(ctx.manifest, mixed)[0] == expected  # the stages carried the cast choices
     writer = reopen_record(root)
     for share in shares:
         writer.write_mix_decryption(share)

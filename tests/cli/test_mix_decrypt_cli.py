@@ -42,6 +42,7 @@ from pilwu_crypto.record.layout import KIND_MIX_DECRYPTION
 from pilwu_crypto.record.messages import write_private_file
 from pilwu_crypto.record.mixcodec import mix_decryption_share_to_json
 from pilwu_crypto.threshold.sealing import seal
+from pilwu_crypto.verify.checks import verify_record
 
 PASSPHRASE = "correct horse battery staple"
 TEST = "--insecure-test-group"
@@ -84,6 +85,8 @@ class Mixed:
     mix: SimulatedMix
     record: Path
     """Record with the mix servers and the 3 stages (not yet decrypted); copy it before changing it."""
+    box: str
+    """The ballot-box fingerprint of the election (what the authority announced at the close of polls)."""
 
     def state(self, tid: str) -> Path:
         return self.root / f"{tid}.state"
@@ -93,11 +96,10 @@ class Mixed:
 
 
 def write_record(sim: SimulatedElection, mix: SimulatedMix, root: Path, stages: list[MixStage]) -> None:
-    """The election's record (tally decrypted), then the mix servers and ``stages`` (the first
-    input is not written: everyone derives it from the cast ballots)."""
+    """The election's record (tally decrypted; the mix servers are in its setup), then
+    ``stages`` (the first input is not written: everyone derives it from the cast ballots)."""
     write_simulated_election(sim, root)
     writer = reopen_record(root)
-    writer.write_mix_servers(s.registration for s in mix.servers)
     for stage in stages:
         writer.write_mix_stage(stage)
     writer.finish()
@@ -109,17 +111,19 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> Mixed:
     group = get_group("pilwu-test-512", allow_test=True)
     rng = random.Random(41)
     sim = simulate_election(group, kuwu_manifest(CANDIDATES, "desa-7"), trustees=3, threshold=2, absent=1,
-                            voters=VOTERS, challenged=1, devices=2, rng=rng)
-    mix = simulate_mixing(sim, mix_servers=3)  # its own decryption is only compared with
+                            voters=VOTERS, challenged=1, devices=2, mix_servers=3, rng=rng)
+    mix = simulate_mixing(sim)  # its own decryption is only compared with
     record = root / "record"
     write_record(sim, mix, record, list(mix.stages))
+    box = verify_record(record, allow_test_group=True).ballot_box
+    assert len(box) == 64
     for trustee in sim.ceremony.trustees:  # each trustee's sealed state, as 'pilwu trustee finish' leaves it
         write_private_file(root / f"{trustee.trustee_id}.state",
                            seal(trustee.export_secret_state(), PASSPHRASE, scrypt_log2_n=10), overwrite=False)
-    m = Mixed(root, sim, mix, record)
+    m = Mixed(root, sim, mix, record, box)
     for tid in ("trustee-1", "trustee-2", "trustee-3"):
         res = ok("trustee", "mix-decrypt", str(record), "--state", str(m.state(tid)), "--out",
-                 str(m.share_file(tid)), "--quiet", TEST)
+                 str(m.share_file(tid)), "--fingerprint", box, "--quiet", TEST)
         assert "verifies" in res.stdout and RecordReader(record).fingerprint in res.stdout
     return m
 
@@ -151,7 +155,7 @@ def test_decrypt_combine_verify_and_compare_with_tally(mixed: Mixed, tmp_path: P
 
     # already combined: nothing more can be decrypted or combined
     assert "already has" in fails(1, "trustee", "mix-decrypt", str(record), "--state", str(mixed.state("trustee-2")),
-                                  "--out", str(tmp_path / "late.json"), "--quiet", TEST)
+                                  "--out", str(tmp_path / "late.json"), "--fingerprint", mixed.box, "--quiet", TEST)
     assert not (tmp_path / "late.json").exists()
     assert "already has" in fails(1, "trustee", "mix-combine", str(record), str(mixed.share_file("trustee-2")),
                                   TEST)
@@ -216,7 +220,7 @@ def test_trustee_refuses_a_tampered_stage(mixed: Mixed, tmp_path: Path) -> None:
     write_record(sim, mix, record, [mix.stages[0], tampered])
     out = tmp_path / "share.json"
     line = fails(1, "trustee", "mix-decrypt", str(record), "--state", str(mixed.state("trustee-1")),
-                 "--out", str(out), "--quiet", TEST)
+                 "--out", str(out), "--fingerprint", mixed.box, "--quiet", TEST)
     assert "refuses to decrypt the mixed list" in line and "stage 2 (mix server mix-2)" in line, line
     assert not out.exists()
     line = fails(1, "trustee", "mix-combine", str(record), str(mixed.share_file("trustee-1")),
@@ -229,7 +233,7 @@ def test_trustee_refuses_a_single_stage(mixed: Mixed, tmp_path: Path) -> None:
     write_record(mixed.sim, mixed.mix, record, [mixed.mix.stages[0]])
     out = tmp_path / "share.json"
     line = fails(1, "trustee", "mix-decrypt", str(record), "--state", str(mixed.state("trustee-1")),
-                 "--out", str(out), "--quiet", TEST)
+                 "--out", str(out), "--fingerprint", mixed.box, "--quiet", TEST)
     assert "1 mix stage(s), at least 2" in line
     assert not out.exists()
 
@@ -238,25 +242,35 @@ def test_out_exists_and_misuse(mixed: Mixed, tmp_path: Path) -> None:
     out = tmp_path / "share.json"
     out.write_text("keep me")
     state = str(mixed.state("trustee-1"))
+    box = ["--fingerprint", mixed.box]
     assert "use --force" in fails(2, "trustee", "mix-decrypt", str(mixed.record), "--state", state, "--out",
-                                  str(out), "--quiet", TEST)
+                                  str(out), *box, "--quiet", TEST)
     assert out.read_text() == "keep me"
-    ok("trustee", "mix-decrypt", str(mixed.record), "--state", state, "--out", str(out), "--force", "--quiet", TEST)
+    # another ballot box than the announced one: refused before any share is computed
+    other = f"{int(mixed.box[:16], 16) ^ 1:016x}"
+    line = fails(1, "trustee", "mix-decrypt", str(mixed.record), "--state", state, "--out", str(out),
+                 "--fingerprint", other, "--force", "--quiet", TEST)
+    assert "refuses to decrypt the mixed list" in line and "ballot box" in line, line
+    assert out.read_text() == "keep me"
+    assert "--fingerprint" in fails(2, "trustee", "mix-decrypt", str(mixed.record), "--state", state, "--out",
+                                    str(out), "--fingerprint", "12 34", "--force", "--quiet", TEST)
+    ok("trustee", "mix-decrypt", str(mixed.record), "--state", state, "--out", str(out), *box, "--force",
+       "--quiet", TEST)
     doc = json.loads(out.read_text(encoding="utf-8"))
     first = json.loads(mixed.share_file("trustee-1").read_text(encoding="utf-8"))
     assert doc["partials"] == first["partials"]  # M = alpha^s is deterministic; the proofs are randomised
     assert "no such share file" in fails(2, "trustee", "mix-combine", str(mixed.record),
                                          str(tmp_path / "missing.json"), TEST)
     assert "before" not in fails(2, "trustee", "mix-decrypt", str(mixed.record), "--state", state, "--out",
-                                 str(tmp_path / "x.json"))  # a test-only group without the flag
+                                 str(tmp_path / "x.json"), *box)  # a test-only group without the flag
 
 
 def test_no_mixnet_part_and_no_secret_printed(mixed: Mixed, tmp_path: Path) -> None:
     record = tmp_path / "record"
     write_simulated_election(mixed.sim, record)
     assert "no mix-net part" in fails(1, "trustee", "mix-decrypt", str(record), "--state",
-                                      str(mixed.state("trustee-1")), "--out", str(tmp_path / "s.json"), "--quiet",
-                                      TEST)
+                                      str(mixed.state("trustee-1")), "--out", str(tmp_path / "s.json"),
+                                      "--fingerprint", mixed.box, "--quiet", TEST)
     for trustee in mixed.sim.ceremony.trustees:
         secret = trustee.share.to_bytes().hex()
         for text in OUTPUTS:
@@ -271,9 +285,9 @@ def test_tally_and_mixed_list_decrypted_in_either_order(mixed: Mixed, tmp_path: 
     write_record(undecrypted, mixed.mix, record, list(mixed.mix.stages))
     for tid in ("trustee-1", "trustee-2"):
         ok("trustee", "decrypt", str(record), "--state", str(mixed.state(tid)), "--out",
-           str(tmp_path / f"tally-{tid}.json"), "--quiet", TEST)
+           str(tmp_path / f"tally-{tid}.json"), "--fingerprint", mixed.box, "--quiet", TEST)
         ok("trustee", "mix-decrypt", str(record), "--state", str(mixed.state(tid)), "--out",
-           str(tmp_path / f"mix-{tid}.json"), "--quiet", TEST)
+           str(tmp_path / f"mix-{tid}.json"), "--fingerprint", mixed.box, "--quiet", TEST)
     res = ok("trustee", "mix-combine", str(record), *(str(tmp_path / f"mix-{t}.json") for t in ("trustee-1",
                                                                                               "trustee-2")), TEST)
     assert "homomorphic" not in res.stdout + res.stderr  # no tally result to compare with yet

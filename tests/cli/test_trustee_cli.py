@@ -1,6 +1,8 @@
 """``pilwu trustee …`` as a subprocess: a key ceremony between three "laptops" exchanging
 files, then an election record built from it, decrypted by two of the three trustees
-with ``pilwu trustee decrypt`` and verified by ``pilwu verify``.
+with ``pilwu trustee decrypt`` and verified by ``pilwu verify``.  The voting devices exist
+before the ceremony: their keys are listed in the election setup given to
+``pilwu trustee setup --setup`` (record format 2), as docs/trustee-guide.md §1 describes.
 
 Every call runs the real command line with PILWU_PASSPHRASE set and the test-only scrypt
 cost PILWU_SCRYPT_LOG2N=10 (accepted only because the group is the test-only
@@ -12,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import stat
 import subprocess
@@ -20,21 +23,29 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from Crypto.PublicKey import ECC
 
 from pilwu_crypto.election.ballot import ChallengedBallot, EncryptedBallot, PlaintextBallot, challenge_ballot
 from pilwu_crypto.election.ballot import encrypt_ballot as encrypt
 from pilwu_crypto.election.decryption import decrypt_tally
 from pilwu_crypto.election.device import VotingDevice, initial_code
+from pilwu_crypto.election.setup import key_fingerprint
 from pilwu_crypto.election.simulation import context_from_ceremony
 from pilwu_crypto.election.tally import tally_ballots
 from pilwu_crypto.record import messages
 from pilwu_crypto.record.io import RecordReader, RecordWriter, reopen_record
 from pilwu_crypto.threshold.dkg import KeyedTrustee, import_secret_state, unseal
+from pilwu_crypto.verify.checks import verify_record
+from tests.setup_file import write_setup_file
 
 PASSPHRASE = "correct horse battery staple"
 TEST = "--insecure-test-group"
 IDS = ["ayu", "budi", "citra"]
 CANDIDATES = "Ki Ahmad Sobari,Nyi Siti Aminah,Ki Darma Wijaya"
+DEVICE_IDS = ("tps-1", "tps-2")
+"""The voting devices of the shared ceremony: those of docs/trustee-guide.md (tps-2 votes
+here; in the guide it is the spare, closing with no ballot)."""
+KEY_PROTECTION = "scryptAndAES256-CBC"
 ENV = {**os.environ, "PILWU_PASSPHRASE": PASSPHRASE, "PILWU_SCRYPT_LOG2N": "10"}
 OUTPUTS: list[str] = []
 """Everything the commands printed (checked for secrets)."""
@@ -63,18 +74,43 @@ def fails(code: int, *args: str, env: dict[str, str] | None = None) -> str:
     return lines[0]
 
 
-def run_ceremony(root: Path, cer: Path, ids: list[str], *, until: str = "context") -> None:
-    """setup, then init/reveal/shares/finish for every trustee, then context (stopping
-    after step ``until``)."""
+def make_devices(root: Path) -> list[VotingDevice]:
+    """The voting devices, before the ceremony: each with its own Ed25519 key, also kept as
+    an encrypted PKCS#8 file ``root/<id>.pem`` as docs/trustee-guide.md §1 has the devices
+    keep them (its record-building example loads them)."""
+    devices = []
+    for did in DEVICE_IDS:
+        key = ECC.generate(curve="Ed25519")
+        pem = key.export_key(format="PEM", passphrase=PASSPHRASE, protection=KEY_PROTECTION)
+        messages.write_private_file(root / f"{did}.pem", pem.encode("ascii"), overwrite=False)
+        devices.append(VotingDevice(did, key))
+    return devices
+
+
+def run_ceremony(root: Path, cer: Path, ids: list[str], *, until: str = "context") -> list[VotingDevice]:
+    """The devices and the setup file first, then setup, init/reveal/shares/finish for
+    every trustee, then context (stopping after step ``until``).  Returns the devices."""
+    devices = make_devices(root)
+    setup_file = root / f"{cer.name}-setup.json"
+    write_setup_file(setup_file, devices)
     ok("trustee", "setup", "--group", "pilwu-test-512", TEST, "--kuwu", CANDIDATES, "--election-id", "desa-1",
-       "--trustees", ",".join(ids), "--threshold", "2", "--out", str(cer))
+       "--trustees", ",".join(ids), "--threshold", "2", "--setup", str(setup_file), "--out", str(cer))
     for step in ("init", "reveal", "shares", "finish"):
         for tid in ids:
             extra = ["--id", tid] if step == "init" else []
             ok("trustee", step, str(cer), *extra, "--state", str(root / f"{tid}.state"), TEST)
         if step == until:
-            return
+            return devices
     ok("trustee", "context", str(cer), TEST)
+    return devices
+
+
+def ballot_box(record: Path) -> str:
+    """The ballot-box fingerprint the authority announces at the close of polls (what
+    ``pilwu verify`` prints), for ``pilwu trustee decrypt --fingerprint``."""
+    box = verify_record(record, allow_test_group=True).ballot_box
+    assert len(box) == 64, box
+    return box
 
 
 @dataclass
@@ -85,15 +121,19 @@ class Election:
     ceremony: Path
     record: Path
     expected: dict[tuple[str, str], int]
+    devices: list[VotingDevice]
+    box: str
+    """The ballot-box fingerprint of ``record``."""
 
     def state(self, tid: str) -> Path:
         return self.root / f"{tid}.state"
 
 
-def build_record(cer: Path, out: Path, *, subset_tally: bool = False, bad_closing: bool = False) -> dict[
-        tuple[str, str], int]:
-    """The authority's software: a record from the ceremony directory, two devices, five
-    cast ballots and one challenged ballot, the tally; index written.  Returns the counts."""
+def build_record(cer: Path, out: Path, devices: list[VotingDevice], *, subset_tally: bool = False,
+                 bad_closing: bool = False) -> dict[tuple[str, str], int]:
+    """The authority's software: a record from the ceremony directory, the two devices of
+    its setup, five cast ballots and one challenged ballot, the tally; index written.
+    Returns the counts."""
     setup = messages.read_setup(cer)
     group, manifest, ceremony = setup.group, setup.manifest, setup.ceremony
     digests = [messages.read_digests(cer, setup).found[t] for t in ceremony.trustee_ids]
@@ -101,9 +141,10 @@ def build_record(cer: Path, out: Path, *, subset_tally: bool = False, bad_closin
     shares = messages.read_all_shares(cer, setup).found
     published = messages.read_context(cer, setup)
     assert published is not None
-    context = context_from_ceremony(manifest, ceremony, digests, reveals)
+    ordered = [shares[k] for k in sorted(shares)]
+    context = context_from_ceremony(manifest, ceremony, digests, reveals, ordered)
     assert context.election_hash == published.election_hash
-    devices = [VotingDevice.generate("device-1"), VotingDevice.generate("device-2")]
+    assert [r.device_id for r in setup.setup.devices] == [d.device_id for d in devices]
     rng = random.Random(11)
     options = [o.option_id for o in manifest.contests[0].options]
     expected = dict.fromkeys((("kuwu", o) for o in options), 0)
@@ -129,9 +170,10 @@ def build_record(cer: Path, out: Path, *, subset_tally: bool = False, bad_closin
     writer = RecordWriter(out)
     writer.write_parameters(group)
     writer.write_manifest(manifest)
-    writer.write_ceremony(ceremony, digests, reveals, [shares[k] for k in sorted(shares)])
+    writer.write_setup(setup.setup)
+    writer.write_ceremony(ceremony, digests, reveals, ordered)
     writer.write_context(context, published.verification_keys)
-    writer.write_devices([d.registration for d in devices], closings)
+    writer.write_devices(closings)
     for did, entries in lines.items():
         with writer.ballot_stream(did) as stream:
             for entry in entries:
@@ -148,9 +190,9 @@ def build_record(cer: Path, out: Path, *, subset_tally: bool = False, bad_closin
 def election(tmp_path_factory: pytest.TempPathFactory) -> Election:
     root = tmp_path_factory.mktemp("trustees")
     cer = root / "ceremony"
-    run_ceremony(root, cer, IDS)
-    expected = build_record(cer, root / "record")
-    return Election(root, cer, root / "record", expected)
+    devices = run_ceremony(root, cer, IDS)
+    expected = build_record(cer, root / "record", devices)
+    return Election(root, cer, root / "record", expected, devices, ballot_box(root / "record"))
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +202,7 @@ def tally_shares(election: Election) -> list[Path]:
     for tid in ("ayu", "citra"):
         path = election.root / f"share-{tid}.json"
         res = ok("trustee", "decrypt", str(election.record), "--state", str(election.state(tid)),
-                 "--out", str(path), "--quiet", TEST)
+                 "--out", str(path), "--fingerprint", election.box, "--quiet", TEST)
         assert "matches" in res.stdout and "fingerprint" in res.stdout
         out.append(path)
     return out
@@ -168,12 +210,14 @@ def tally_shares(election: Election) -> list[Path]:
 
 def test_ceremony_directory_layout(election: Election) -> None:
     files = sorted(p.relative_to(election.ceremony).as_posix() for p in election.ceremony.rglob("*") if p.is_file())
-    assert files == sorted(["parameters.json", "manifest.json", "ceremony.json", "context.json",
+    assert files == sorted(["parameters.json", "manifest.json", "setup.json", "ceremony.json", "context.json",
                             *(f"round1/{t}.json" for t in IDS), *(f"round2/{t}.json" for t in IDS),
                             *(f"round3/{s}-to-{r}.json" for s in IDS for r in IDS if s != r),
                             *(f"finished/{t}.json" for t in IDS)])
     share_doc = json.loads((election.ceremony / "round3" / "ayu-to-budi.json").read_text())
-    assert share_doc["kind"] == "ceremony-share" and share_doc["version"] == 1
+    assert share_doc["kind"] == "ceremony-share" and share_doc["version"] == 2
+    # the ceremony's setup is the one given to `pilwu trustee setup --setup`, byte for byte
+    assert (election.ceremony / "setup.json").read_bytes() == (election.root / "ceremony-setup.json").read_bytes()
     res = ok("trustee", "status", str(election.ceremony))
     assert "written, the election can start" in res.stdout and "2/2" in res.stdout
 
@@ -188,7 +232,9 @@ def test_decrypt_assemble_and_verify(election: Election, tally_shares: list[Path
     setup = messages.read_setup(election.ceremony)
     digests = [messages.read_digests(election.ceremony, setup).found[t] for t in IDS]
     reveals = [messages.read_reveals(election.ceremony, setup).found[t] for t in IDS]
-    context = context_from_ceremony(setup.manifest, setup.ceremony, digests, reveals)
+    shares_found = messages.read_all_shares(election.ceremony, setup).found
+    context = context_from_ceremony(setup.manifest, setup.ceremony, digests, reveals,
+                                    [shares_found[k] for k in sorted(shares_found)])
     shares = [messages.read_tally_share_file(p, group) for p in tally_shares]
     result = decrypt_tally(context, reader.encrypted_tally(), shares, reader.context().verification_keys)
     assert {(r.contest_id, r.option_id): r.count for r in result.results} == election.expected
@@ -201,6 +247,8 @@ def test_decrypt_assemble_and_verify(election: Election, tally_shares: list[Path
     assert "VALID" in res.stdout and fingerprint in res.stdout
     report = json.loads(ok("verify", str(record), "--json", "-", "--quiet", TEST).stdout)
     assert report["valid"] is True and report["ballots_cast"] == 5 and report["ballots_challenged"] == 1
+    assert (report["version"], report["format_version"], report["notes"]) == (2, 2, [])
+    assert report["ballot_box"] == election.box  # decryption added no ballot
     assert {(c["contest_id"], c["option_id"]): c["count"] for c in report["counts"]} == election.expected
 
 
@@ -250,26 +298,28 @@ def test_passphrase_file(election: Election, tmp_path: Path) -> None:
 def test_decrypt_refuses_a_tally_of_a_subset_of_ballots(election: Election) -> None:
     """A11: the record's tally is the product of only some of its cast ballots."""
     record = election.root / "subset-record"
-    build_record(election.ceremony, record, subset_tally=True)
+    build_record(election.ceremony, record, election.devices, subset_tally=True)
     line = fails(1, "trustee", "decrypt", str(record), "--state", str(election.state("ayu")),
-                 "--out", str(election.root / "subset-share.json"), "--quiet", TEST)
-    assert "refuses to decrypt" in line and "A11" in line
+                 "--out", str(election.root / "subset-share.json"), "--fingerprint", ballot_box(record),
+                 "--quiet", TEST)
+    assert "refuses to decrypt" in line and "check 9 (tally)" in line and "tally/encrypted_tally.json" in line, line
     assert not (election.root / "subset-share.json").exists()
 
 
 def test_decrypt_refuses_a_record_that_does_not_verify(election: Election) -> None:
     record = election.root / "bad-closing-record"
-    build_record(election.ceremony, record, bad_closing=True)
+    build_record(election.ceremony, record, election.devices, bad_closing=True)
     line = fails(1, "trustee", "decrypt", str(record), "--state", str(election.state("ayu")),
-                 "--out", str(election.root / "bad-share.json"), "--quiet", TEST)
+                 "--out", str(election.root / "bad-share.json"), "--fingerprint", election.box, "--quiet", TEST)
     assert "refuses to decrypt" in line and "code-chains" in line
     assert not (election.root / "bad-share.json").exists()
 
 
 def test_bad_share_complaint_step_order_and_foreign_state(election: Election, tmp_path: Path) -> None:
     cer = tmp_path / "ceremony"
+    write_setup_file(tmp_path / "setup.json", [VotingDevice.generate("tps-1")])
     ok("trustee", "setup", "--group", "pilwu-test-512", TEST, "--kuwu", CANDIDATES, "--election-id", "desa-2",
-       "--trustees", ",".join(IDS), "--threshold", "2", "--out", str(cer))
+       "--trustees", ",".join(IDS), "--threshold", "2", "--setup", str(tmp_path / "setup.json"), "--out", str(cer))
     states = {t: str(tmp_path / f"{t}.state") for t in IDS}
     ok("trustee", "init", str(cer), "--id", "ayu", "--state", states["ayu"], TEST)
     # out of order, and not ready yet
@@ -278,7 +328,7 @@ def test_bad_share_complaint_step_order_and_foreign_state(election: Election, tm
     assert "run 'pilwu trustee reveal' before 'shares'" in fails(
         2, "trustee", "shares", str(cer), "--state", states["ayu"], TEST)
     assert "before 'decrypt'" in fails(2, "trustee", "decrypt", str(election.record), "--state", states["ayu"],
-                                       "--out", str(tmp_path / "x.json"), TEST)
+                                       "--out", str(tmp_path / "x.json"), "--fingerprint", election.box, TEST)
     assert "exists" in fails(2, "trustee", "init", str(cer), "--id", "ayu", "--state", states["ayu"], TEST)
     for tid in IDS[1:]:
         ok("trustee", "init", str(cer), "--id", tid, "--state", states[tid], TEST)
@@ -303,53 +353,102 @@ def test_bad_share_complaint_step_order_and_foreign_state(election: Election, tm
     assert not (cer / "context.json").exists()
     # budi's keyed state of this (failed) ceremony cannot decrypt the other election's record
     line = fails(1, "trustee", "decrypt", str(election.record), "--state", states["budi"],
-                 "--out", str(tmp_path / "y.json"), TEST)
+                 "--out", str(tmp_path / "y.json"), "--fingerprint", election.box, TEST)
     assert "belongs to another ceremony" in line
 
 
 def test_misuse_exits_2(election: Election, tmp_path: Path) -> None:
     state = str(election.state("ayu"))
+    setup = ["--setup", str(election.root / "ceremony-setup.json")]
     cases = [
         ["trustee"],
         ["trustee", "setup", "--group", "pilwu-test-512", "--kuwu", "A,B", "--election-id", "e",
-         "--trustees", "a,b", "--threshold", "1", "--out", str(tmp_path / "x")],  # test group without the flag
+         "--trustees", "a,b", "--threshold", "1", *setup, "--out", str(tmp_path / "x")],  # test group, no flag
         ["trustee", "setup", "--group", "pilwu-test-512", TEST, "--kuwu", "A,B", "--election-id", "e",
-         "--trustees", "a,b", "--threshold", "3", "--out", str(tmp_path / "x")],
+         "--trustees", "a,b", "--threshold", "3", *setup, "--out", str(tmp_path / "x")],
         ["trustee", "setup", "--group", "pilwu-test-512", TEST, "--kuwu", "A,B", "--election-id", "e",
-         "--trustees", "a-to-b,c,a,b-to-c", "--threshold", "1", "--out", str(tmp_path / "x")],
+         "--trustees", "a-to-b,c,a,b-to-c", "--threshold", "1", *setup, "--out", str(tmp_path / "x")],
         ["trustee", "setup", "--group", "pilwu-test-512", TEST, "--kuwu", "A,B",
-         "--trustees", "a,b", "--threshold", "1", "--out", str(tmp_path / "x")],  # no --election-id
+         "--trustees", "a,b", "--threshold", "1", *setup, "--out", str(tmp_path / "x")],  # no --election-id
         ["trustee", "setup", "--group", "pilwu-test-512", TEST, "--kuwu", "A,B", "--election-id", "e",
-         "--trustees", "a,b", "--threshold", "1", "--out", str(election.ceremony)],  # not empty
+         "--trustees", "a,b", "--threshold", "1", *setup, "--out", str(election.ceremony)],  # not empty
+        ["trustee", "setup", "--group", "pilwu-test-512", TEST, "--kuwu", "A,B", "--election-id", "e",
+         "--trustees", "a,b", "--threshold", "1", "--out", str(tmp_path / "x")],  # no --setup: no devices
+        ["trustee", "setup", "--group", "pilwu-test-512", TEST, "--kuwu", "A,B", "--election-id", "e",
+         "--trustees", "a,b", "--threshold", "1", "--setup", str(tmp_path / "none.json"),
+         "--out", str(tmp_path / "x")],  # no such setup file
         ["trustee", "reveal", str(election.ceremony), "--state", state],  # test group without the flag
         ["trustee", "reveal", str(tmp_path / "nowhere"), "--state", state, TEST],
         ["trustee", "reveal", str(election.ceremony), "--state", str(tmp_path / "none.state"), TEST],
         ["trustee", "init", str(election.ceremony), "--id", "zed", "--state", str(tmp_path / "z.state"), TEST],
         ["trustee", "decrypt", str(tmp_path / "no-record"), "--state", state, "--out", str(tmp_path / "o.json"),
-         TEST],
+         "--fingerprint", election.box, TEST],
+        ["trustee", "decrypt", str(election.record), "--state", state, "--out", str(tmp_path / "o.json"),
+         TEST],  # no --fingerprint of the ballot box
+        ["trustee", "decrypt", str(election.record), "--state", state, "--out", str(tmp_path / "o.json"),
+         "--fingerprint", election.box[:15], TEST],  # too few digits to compare
     ]
     for args in cases:
         fails(2, *args)
-    assert not (tmp_path / "x").exists()
+    assert not (tmp_path / "x").exists() and not (tmp_path / "o.json").exists()
     weak = {**ENV, "PILWU_SCRYPT_LOG2N": "9"}
     assert "PILWU_SCRYPT_LOG2N" in fails(2, "trustee", "finish", str(election.ceremony), "--state", state, TEST,
                                          env=weak)
     # a real group refuses the test-only scrypt cost before any key is made
     cer = tmp_path / "real"
-    ok("trustee", "setup", "--kuwu", "A,B", "--election-id", "e", "--trustees", "a,b", "--threshold", "2",
+    ok("trustee", "setup", "--kuwu", "A,B", "--election-id", "e", "--trustees", "a,b", "--threshold", "2", *setup,
        "--out", str(cer))
     line = fails(2, "trustee", "init", str(cer), "--id", "a", "--state", str(tmp_path / "a.state"))
     assert "below 15" in line
     assert not (tmp_path / "a.state").exists() and not (cer / "round1").exists()
 
 
+def test_decrypt_refuses_another_ballot_box(election: Election, tmp_path: Path) -> None:
+    """A trustee decrypts only the ballot box the authority announced at the close of polls:
+    a record whose box has another fingerprint is refused before any share is computed."""
+    other = f"{int(election.box[:16], 16) ^ 1:016x}"
+    line = fails(1, "trustee", "decrypt", str(election.record), "--state", str(election.state("ayu")),
+                 "--out", str(tmp_path / "share.json"), "--fingerprint", other, "--quiet", TEST)
+    assert "refuses to decrypt" in line and "ballot box" in line, line
+    assert not (tmp_path / "share.json").exists()
+    # the fingerprint as people copy it: groups of four, upper case
+    grouped = " ".join(election.box[i:i + 4] for i in range(0, 20, 4)).upper()
+    ok("trustee", "decrypt", str(election.record), "--state", str(election.state("ayu")),
+       "--out", str(tmp_path / "share.json"), "--fingerprint", grouped, "--quiet", TEST)
+
+
+def test_setup_file_is_checked(election: Election, tmp_path: Path) -> None:
+    """The election setup is parsed as strictly as the record's setup.json: a file whose
+    devices are not sorted (or lists one key twice) is refused by name, and nothing is
+    written; every registered key is shown as a fingerprint for the trustees to compare."""
+    doc = json.loads((election.root / "ceremony-setup.json").read_text())
+    base = ["trustee", "setup", "--group", "pilwu-test-512", TEST, "--kuwu", "A,B", "--election-id", "e",
+            "--trustees", "a,b", "--threshold", "2"]
+    for name, bad, needle in (
+            ("unsorted", {**doc, "devices": doc["devices"][::-1]}, "devices[1]"),
+            ("same-key", {**doc, "devices": [doc["devices"][0], {**doc["devices"][1],
+                                                                  "public_key": doc["devices"][0]["public_key"]}]},
+             "same public key"),
+            ("no-device", {**doc, "devices": []}, "devices")):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(bad))
+        line = fails(1, *base, "--setup", str(path), "--out", str(tmp_path / name))
+        assert str(path) in line and needle in line, line
+        assert not (tmp_path / name).exists()
+    res = ok(*base, "--setup", str(election.root / "ceremony-setup.json"), "--out", str(tmp_path / "good"))
+    for reg in messages.setup_from_file(election.root / "ceremony-setup.json").devices:
+        assert f"{reg.device_id}: {key_fingerprint(reg.public_key)}" in res.stdout
+
+
 def test_manifest_file_without_hash(tmp_path: Path) -> None:
-    manifest = {"version": 1, "kind": "manifest", "election_id": "desa-3", "name": "Desa 3", "contests": [
+    manifest = {"version": 2, "kind": "manifest", "election_id": "desa-3", "name": "Desa 3", "contests": [
         {"contest_id": "kuwu", "name": "Kuwu", "selection_limit": 1, "option_limit": 1,
          "options": [{"option_id": "c1", "name": "Ki A"}, {"option_id": "c2", "name": "Nyi B"}]}]}
     path = tmp_path / "manifest.json"
     path.write_text(json.dumps(manifest))
-    res = ok("trustee", "setup", "--manifest", str(path), "--trustees", "a,b,c", "--threshold", "2",
+    setup = ["--setup", str(tmp_path / "setup.json")]
+    write_setup_file(tmp_path / "setup.json", [VotingDevice.generate("tps-1")])
+    res = ok("trustee", "setup", "--manifest", str(path), "--trustees", "a,b,c", "--threshold", "2", *setup,
              "--out", str(tmp_path / "cer"))
     assert "c2: Nyi B" in res.stdout
     written = json.loads((tmp_path / "cer" / "manifest.json").read_text())
@@ -357,21 +456,47 @@ def test_manifest_file_without_hash(tmp_path: Path) -> None:
     manifest["hash"] = "00" * 32
     path.write_text(json.dumps(manifest))
     assert "hash" in fails(1, "trustee", "setup", "--manifest", str(path), "--trustees", "a,b,c",
-                           "--threshold", "2", "--out", str(tmp_path / "cer2"))
+                           "--threshold", "2", *setup, "--out", str(tmp_path / "cer2"))
+
+
+def guide_blocks() -> list[str]:
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "trustee-guide.md").read_text(encoding="utf-8")
+    return re.findall(r"```python\n(.*?)```", guide, flags=re.S)
+
+
+def test_guide_setup_example_runs(tmp_path: Path) -> None:
+    """docs/trustee-guide.md §1's election setup: each device makes its key (kept encrypted,
+    mode 0600), the authority writes the setup file that `pilwu trustee setup --setup` takes."""
+    res = subprocess.run([sys.executable, "-c", guide_blocks()[0]], capture_output=True, text=True, timeout=300,
+                         cwd=tmp_path, env=ENV)
+    assert res.returncode == 0, res.stderr
+    setup = messages.setup_from_file(tmp_path / "sukamaju-setup.json")
+    assert [r.device_id for r in setup.devices] == list(DEVICE_IDS) and setup.mix_servers == ()
+    for reg in setup.devices:
+        pem = tmp_path / f"{reg.device_id}.pem"
+        assert stat.S_IMODE(pem.stat().st_mode) == 0o600 and b"ENCRYPTED" in pem.read_bytes()
+        key = ECC.import_key(pem.read_bytes(), passphrase=PASSPHRASE)
+        assert VotingDevice(reg.device_id, key).registration == reg
+        assert f"{reg.device_id}: {key_fingerprint(reg.public_key)}" in res.stdout
 
 
 def test_guide_example_runs(election: Election, tmp_path: Path) -> None:
-    """docs/trustee-guide.md §5's record-building example, then §6's decrypt and combine."""
-    guide = (Path(__file__).resolve().parents[2] / "docs" / "trustee-guide.md").read_text(encoding="utf-8")
-    snippet = guide.split("```python\n", 1)[1].split("```", 1)[0]
+    """docs/trustee-guide.md §5's record-building example (on this file's ceremony, whose
+    setup has the guide's devices tps-1 and tps-2, their keys in the guide's files), then
+    §6's decrypt and combine."""
+    snippet = guide_blocks()[1]
     shutil.copytree(election.ceremony, tmp_path / "usb" / "sukamaju-ceremony")
-    res = subprocess.run([sys.executable, "-c", snippet], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    for did in DEVICE_IDS:
+        shutil.copy2(election.root / f"{did}.pem", tmp_path / f"{did}.pem")
+    res = subprocess.run([sys.executable, "-c", snippet], capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                         env=ENV)
     assert res.returncode == 0, res.stderr
     record = tmp_path / "sukamaju-record"
     assert RecordReader(record).fingerprint in res.stdout
+    box = ballot_box(record)
     for tid in ("ayu", "budi"):
         ok("trustee", "decrypt", str(record), "--state", str(election.state(tid)),
-           "--out", str(tmp_path / f"share-{tid}.json"), "--quiet", TEST)
+           "--out", str(tmp_path / f"share-{tid}.json"), "--fingerprint", box[:20], "--quiet", TEST)
     res = ok("trustee", "combine", str(record), str(tmp_path / "share-ayu.json"), str(tmp_path / "share-budi.json"),
              TEST)
     assert "(candidate-1): 2" in res.stdout and "(candidate-2): 1" in res.stdout and "citra absent" in res.stdout

@@ -74,7 +74,7 @@ from pilwu_crypto.algebra.group import Group
 from pilwu_crypto.algebra.modp import ModPGroup
 from pilwu_crypto.elgamal import PublicKey
 from pilwu_crypto.record import codec
-from pilwu_crypto.record.layout import INDEX_PATH, PARAMETERS_PATH
+from pilwu_crypto.record.layout import FORMAT_VERSION, INDEX_PATH, LEGACY_FORMAT_VERSION, PARAMETERS_PATH
 
 Files = dict[str, bytes]
 """A record in memory: relative path -> bytes, index.json included."""
@@ -118,7 +118,7 @@ def reindexed(files: Files, *, drop: frozenset[str] = frozenset(), add: frozense
     for path in sorted((set(out) - {INDEX_PATH} - drop) | add):
         data = out.get(path, b"")
         entries.append({"path": path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)})
-    out[INDEX_PATH] = canonical({"version": 1, "kind": "pilwu-record-index", "files": entries})
+    out[INDEX_PATH] = canonical({"version": FORMAT_VERSION, "kind": "pilwu-record-index", "files": entries})
     return out
 
 
@@ -538,7 +538,8 @@ class Generator:
             ("empty", lambda f: {**f, INDEX_PATH: b""}),
             ("truncated", lambda f: {**f, INDEX_PATH: f[INDEX_PATH][: len(f[INDEX_PATH]) // 2]}),
             ("not-json", lambda f: {**f, INDEX_PATH: b"index\n"}),
-            ("version-2", _index_doc(lambda d: d.__setitem__("version", 2))),
+            ("version-3", _index_doc(lambda d: d.__setitem__("version", FORMAT_VERSION + 1))),
+            ("version-1", _index_doc(lambda d: d.__setitem__("version", LEGACY_FORMAT_VERSION))),
             ("other-kind", _index_doc(lambda d: d.__setitem__("kind", "manifest"))),
             ("unknown-key", _index_doc(lambda d: d.__setitem__("x", 1))),
             ("a-list", lambda f: {**f, INDEX_PATH: b"[]\n"}),
@@ -700,17 +701,12 @@ HARMLESS: dict[str, str] = {
     r"list/ceremony/(digests|reveals)\.json/(digests|reveals)/(swap-first-two|reversed)":
         "the ceremony messages are taken by trustee index (threshold/dkg.py _collect); their order in the "
         "document carries no meaning and no hash covers it",
-    r"list/devices\.json/(registrations|closings)/(swap-first-two|reversed)":
-        "registrations and closing entries are looked up by device id; devices.json is covered by no hash, "
-        "only by each entry's own key or signature",
-    r"list/mixnet/servers\.json/servers/(swap-first-two|reversed)":
-        "mix servers are looked up by server id; the stages name their server and are signed by it",
+    r"list/devices\.json/closings/(swap-first-two|reversed)":
+        "closing entries are looked up by device id, each signed by its device; the ballot-box fingerprint "
+        "takes the devices in setup.json's order (record-format.md §5.10), so this list's order means nothing",
     r"lines/ceremony/shares\.jsonl/(swap-lines-\d+-\d+|reverse)":
-        "encrypted shares are looked up by their (sender, recipient) pair; their line order carries no meaning",
-    r"field/ceremony/shares\.jsonl:\d+/(nonce|ciphertext|tag)/(other-hex|other-scalar|zero|one|max|q|q-1)":
-        "opaque to a public verifier by design (record-format.md §5.7): only the recipient holds the key to open "
-        "its share, and did so in the ceremony (a bad share gives a complaint); the key's correctness rests on "
-        "the published commitments and proofs, which every share must match, not on these bytes",
+        "encrypted shares are looked up by their (sender, recipient) pair and H_E hashes them in that pair's "
+        "order (record-format.md §5.7), so their line order carries no meaning",
 }
 """Mutation-id patterns (regular expressions, matched in full, without the record name)
 of mutations that are genuinely harmless, with the reason (:func:`classify`)."""

@@ -21,7 +21,7 @@ from typing import Any
 from pilwu_crypto.algebra.group import Group
 from pilwu_crypto.algebra.groups import get_group
 from pilwu_crypto.algebra.modp import ModPGroup
-from pilwu_crypto.record import codec, messages, mixcodec
+from pilwu_crypto.record import codec, messages, mixcodec, setupcodec
 from pilwu_crypto.record.io import parse_ballot_line
 from pilwu_crypto.record.layout import KIND_MANIFEST
 from pilwu_crypto.threshold.dkg import Ceremony, TrusteeRound1
@@ -101,8 +101,8 @@ def sample(name: str, group: str) -> Sample:
     raise KeyError(f"no sample {name}@{group}")
 
 
-DOCUMENTS = ("parameters", "manifest", "ceremony", "digests", "reveals", "shares-line", "complaints", "context",
-             "devices", "encrypted-tally", "tally-shares", "result", "index", "mix-servers", "mix-stage",
+DOCUMENTS = ("parameters", "manifest", "setup", "ceremony", "digests", "reveals", "shares-line", "complaints",
+             "context", "devices", "encrypted-tally", "tally-shares", "result", "index", "mix-servers", "mix-stage",
              "mix-stage-line", "mix-decryption", "mix-result")
 """Record documents and JSON Lines lines other than ballots (docs/record-format.md §5)."""
 BALLOT_LINES = ("ballot-cast", "ballot-challenged", "ballot-cast-deferred", "ballot-challenged-deferred",
@@ -136,6 +136,7 @@ def _group_samples(group: Group, root: Path) -> list[Sample]:
     g = group
     add("parameters", doc("parameters.json"), codec.parameters_from_json)
     add("manifest", doc("manifest.json"), lambda v: codec.manifest_from_json(None, v))
+    add("setup", doc("setup.json"), setupcodec.election_setup_from_json)
     add("ceremony", doc("ceremony/ceremony.json"), lambda v: codec.ceremony_from_json(g, v))
     add("digests", doc("ceremony/digests.json"), lambda v: codec.digests_from_json(g, v))
     add("reveals", doc("ceremony/reveals.json"), lambda v: codec.reveals_from_json(g, v))
@@ -159,7 +160,9 @@ def _group_samples(group: Group, root: Path) -> list[Sample]:
     add("tally-shares", share_file.read_bytes(), lambda v: codec.trustee_tally_share_from_json(g, v))
     add("result", doc("tally/result.json"), lambda v: codec.result_from_json(g, v))
     add("index", doc("index.json"), codec.index_from_json)
-    add("mix-servers", doc("mixnet/servers.json"), lambda v: mixcodec.mix_servers_from_json(g, v))
+    # a "mix-servers" document: what `pilwu mix keygen` writes (and format 1's mixnet/servers.json)
+    add("mix-servers", codec.dumps_canonical(mixcodec.mix_servers_to_json(election.sim.setup.mix_servers)),
+        lambda v: mixcodec.mix_servers_from_json(g, v))
     add("mix-stage", doc("mixnet/stage-1.json"), lambda v: mixcodec.mix_stage_from_json(g, v))
     add("mix-stage-line", first_line("mixnet/stage-1.jsonl"), lambda v: mixcodec.mix_output_line_from_json(g, v))
     decryption = sorted((root / "mixnet" / "decryption").iterdir())[0]

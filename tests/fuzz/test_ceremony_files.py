@@ -1,6 +1,6 @@
 """Fuzzing the file readers of a ceremony directory (record/messages.py).
 
-A complete ceremony directory (setup, round 1-3 messages, a complaint, acknowledgements,
+A complete ceremony directory (setup with its election setup, round 1-3 messages, a complaint, acknowledgements,
 the context, a tally-share file) is written once with the module's own writers; each
 example replaces one file by a mutated version (structurally or as bytes), reads it with
 the reader a trustee's laptop would use, and restores it.  The readers must return or
@@ -47,7 +47,7 @@ def ceremony_dir() -> Iterator[CeremonyDir]:
     cer = sim.ceremony
     with tempfile.TemporaryDirectory(prefix="pilwu-fuzz-ceremony-") as tmp:
         root = Path(tmp)
-        messages.write_setup(root, messages.CeremonySetup(GROUP, sim.context.manifest, cer.ceremony))
+        messages.write_setup(root, messages.CeremonySetup(GROUP, sim.context.manifest, cer.ceremony, sim.setup))
         for d in cer.digests:
             messages.write_digest(root, d)
         for r in cer.reveals:
@@ -70,6 +70,8 @@ def ceremony_dir() -> Iterator[CeremonyDir]:
             messages.MANIFEST_FILE: lambda: (messages.read_setup(root),
                                              messages.manifest_from_file(root / messages.MANIFEST_FILE)),
             messages.CEREMONY_FILE: lambda: messages.read_setup(root),
+            messages.SETUP_FILE: lambda: (messages.read_setup(root),
+                                          messages.setup_from_file(root / messages.SETUP_FILE)),
             messages.digest_file("trustee-1"): lambda: messages.read_digests(root, setup),
             messages.reveal_file("trustee-2"): lambda: messages.read_reveals(root, setup),
             messages.share_file("trustee-1", "trustee-3"): lambda: messages.read_all_shares(root, setup),
@@ -81,7 +83,8 @@ def ceremony_dir() -> Iterator[CeremonyDir]:
         yield CeremonyDir(root, setup, readers)
 
 
-FILES = (messages.PARAMETERS_FILE, messages.MANIFEST_FILE, messages.CEREMONY_FILE, "round1/trustee-1.json",
+FILES = (messages.PARAMETERS_FILE, messages.MANIFEST_FILE, messages.CEREMONY_FILE, messages.SETUP_FILE,
+         "round1/trustee-1.json",
          "round2/trustee-2.json", "round3/trustee-1-to-trustee-3.json", "complaints/trustee-2-against-trustee-1.json",
          "finished/trustee-3.json", messages.CONTEXT_FILE, "tally-share.json")
 

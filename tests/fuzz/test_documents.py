@@ -1,7 +1,7 @@
 """Fuzzing every record document, JSON Lines line and ceremony message parser.
 
-For each kind (tests/fuzz/samples.py: parameters, manifest, ceremony, digests, reveals,
-shares lines, complaints, context, devices, encrypted tally, tally shares, result, index,
+For each kind (tests/fuzz/samples.py: parameters, manifest, election setup, ceremony, digests,
+reveals, shares lines, complaints, context, devices, encrypted tally, tally shares, result, index,
 mix servers, mix stage and stage output lines, mix decryption shares, mix result; ballot
 lines cast and challenged, write-ins on P-256, with and without the deferred subgroup
 check and through io.parse_ballot_line; the ceremony-directory messages of

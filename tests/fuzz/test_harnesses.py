@@ -89,7 +89,8 @@ def test_make_seeds_covers_every_parser_family(corpus: Path) -> None:
     docs = "\n".join(p.read_text("utf-8") for p in (corpus / "record_documents").iterdir())
     for kind in ("parameters", "manifest", "ceremony", "ceremony-digests", "ceremony-reveals",
                  "ceremony-complaints", "context", "devices", "encrypted-tally", "tally-shares", "result",
-                 "pilwu-record-index", "mix-servers", "mix-stage", "mix-decryption-share", "mix-result"):
+                 "pilwu-record-index", "mix-servers", "mix-stage", "mix-decryption-share", "mix-result",
+                 "election-setup"):
         assert f'"kind":"{kind}"' in docs, kind
     messages = "\n".join(p.read_text("utf-8") for p in (corpus / "ceremony_messages").iterdir())
     for kind in ("ceremony-share", "ceremony-acknowledgement", "ceremony-digests", "ceremony-reveals"):

@@ -50,7 +50,7 @@ READERS: dict[str, Callable[[RecordReader], object]] = {
     "devices.json": lambda r: r.devices(),
     "tally/encrypted_tally.json": lambda r: r.encrypted_tally(),
     "tally/result.json": lambda r: r.result(),
-    "mixnet/servers.json": lambda r: r.mix_servers(),
+    "setup.json": lambda r: (r.setup(), r.devices(), r.mix_servers()),
     "mixnet/result.json": lambda r: r.mix_result(),
     "parameters.json": lambda r: r,
     "index.json": lambda r: r,

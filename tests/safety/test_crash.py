@@ -56,8 +56,9 @@ WRITER = textwrap.dedent('''
     mode, root, kill_at, delay = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
     group = get_group("pilwu-test-512", allow_test=True)
     sim = simulate_election(group, kuwu_manifest(["A", "B", "C"]), trustees=3, threshold=2, absent=1,
-                            voters=%(voters)d, challenged=%(challenged)d, devices=2, rng=random.Random(3))
-    mix = simulate_mixing(sim, mix_servers=2) if mode == "extend" else None
+                            voters=%(voters)d, challenged=%(challenged)d, devices=2, mix_servers=2,
+                            rng=random.Random(3))
+    mix = simulate_mixing(sim) if mode == "extend" else None
     if mode == "extend":
         write_simulated_election(sim, root, force=True)
     calls = 0
@@ -152,8 +153,8 @@ def test_killed_writer_leaves_a_complete_or_incomplete_record(mode: str, total_c
                                                               tmp_path: Path) -> None:
     group = get_group(GROUP, allow_test=True)
     sim = simulate_election(group, kuwu_manifest(["A", "B", "C"]), trustees=3, threshold=2, absent=1,
-                            voters=VOTERS, challenged=CHALLENGED, devices=2, rng=random.Random(3))
-    mix = simulate_mixing(sim, mix_servers=2)
+                            voters=VOTERS, challenged=CHALLENGED, devices=2, mix_servers=2, rng=random.Random(3))
+    mix = simulate_mixing(sim)
     seen: dict[str, int] = {}
     points = [(k, 0.0) for k in kill_points(total_calls[mode])]
     rng = random.Random(11)

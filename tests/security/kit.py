@@ -36,6 +36,8 @@ from pilwu_crypto.election.context import ElectionContext, base_hash
 from pilwu_crypto.election.decryption import decrypt_tally, trustee_decrypt
 from pilwu_crypto.election.device import ClosingEntry, VotingDevice, initial_code
 from pilwu_crypto.election.manifest import Manifest
+from pilwu_crypto.election.mixnet import MixServer, MixServerRegistration
+from pilwu_crypto.election.setup import ElectionSetup
 from pilwu_crypto.election.simulation import (
     CeremonyOutcome,
     SimulatedElection,
@@ -73,11 +75,13 @@ class TrusteeSecrets:
 
 
 def hold_ceremony_keeping_secrets(group: Group, manifest: Manifest, trustee_ids: Sequence[str],
-                                  threshold: int) -> tuple[CeremonyOutcome, dict[str, TrusteeSecrets]]:
-    """The three DKG rounds, exactly as :func:`~pilwu_crypto.election.simulation.hold_ceremony`,
-    keeping every trustee's polynomial and auxiliary secret (read from the round-1 state:
-    a test is the only place that may look inside it)."""
-    c = Ceremony(group, base_hash(group, manifest, trustee_ids, threshold), tuple(trustee_ids), threshold)
+                                  threshold: int, setup: ElectionSetup
+                                  ) -> tuple[CeremonyOutcome, dict[str, TrusteeSecrets]]:
+    """The three DKG rounds, exactly as :func:`~pilwu_crypto.election.simulation.hold_ceremony`
+    (H_B binding ``setup``), keeping every trustee's polynomial and auxiliary secret (read
+    from the round-1 state: a test is the only place that may look inside it)."""
+    c = Ceremony(group, base_hash(group, manifest, trustee_ids, threshold, setup.hash()), tuple(trustee_ids),
+                 threshold)
     round1 = [TrusteeRound1.generate(c, tid) for tid in c.trustee_ids]
     digests = tuple(t.digest_message() for t in round1)
     round2 = [t.receive_digests(digests) for t in round1]
@@ -143,24 +147,36 @@ class HeldElection:
     outcome: CeremonyOutcome
     trustees: dict[str, TrusteeSecrets]
     booths: dict[str, Booth]
+    setup: ElectionSetup
+    """The devices and mix servers registered before the ceremony (bound by H_B)."""
+    servers: tuple[MixServer, ...] = ()
+    """The registered mix servers, with their keys."""
 
     def booth(self, device_id: str = "device-1") -> Booth:
         return self.booths[device_id]
 
 
 def start_election(group: Group | None = None, manifest: Manifest | None = None, *, devices: int = 2,
-                   trustees: int = 3, threshold: int = 2) -> HeldElection:
-    """Key ceremony done, devices registered, polls open."""
+                   trustees: int = 3, threshold: int = 2,
+                   mix_servers: int | Sequence[MixServerRegistration] = 0) -> HeldElection:
+    """Devices and mix servers registered in the setup, key ceremony done (binding the
+    setup), polls open.  ``mix_servers``: how many to create here (mix-1, …; their keys in
+    ``servers``), or the registrations of servers whose keys are kept elsewhere."""
     group = group or small_group()
     manifest = manifest or kuwu_manifest(["A", "B", "C"])
+    made = [VotingDevice.generate(f"device-{i + 1}") for i in range(devices)]
+    servers: tuple[MixServer, ...] = ()
+    if isinstance(mix_servers, int):
+        servers = tuple(MixServer.generate(f"mix-{k + 1}") for k in range(mix_servers))
+        registered = tuple(m.registration for m in servers)
+    else:
+        registered = tuple(mix_servers)
+    setup = ElectionSetup(tuple(d.registration for d in made), registered)
     outcome, secrets = hold_ceremony_keeping_secrets(group, manifest, [f"trustee-{i + 1}" for i in range(trustees)],
-                                                     threshold)
-    context = context_from_ceremony(manifest, outcome.ceremony, outcome.digests, outcome.reveals)
-    booths = {}
-    for i in range(devices):
-        device = VotingDevice.generate(f"device-{i + 1}")
-        booths[device.device_id] = Booth(context, device, initial_code(context, device.device_id))
-    return HeldElection(context, outcome, secrets, booths)
+                                                     threshold, setup)
+    context = context_from_ceremony(manifest, outcome.ceremony, outcome.digests, outcome.reveals, outcome.shares)
+    booths = {d.device_id: Booth(context, d, initial_code(context, d.device_id)) for d in made}
+    return HeldElection(context, outcome, secrets, booths, setup, servers)
 
 
 def vote_for(option: str, contest: str = "kuwu") -> dict[str, dict[str, int]]:
@@ -177,7 +193,7 @@ def publish(held: HeldElection, root: Path, *, absent: Sequence[str] = ("trustee
     picks the cast ballots that enter the tally (all by default)."""
     ctx = held.context
     cast = [e for b in held.booths.values() for e in b.entries if isinstance(e, EncryptedBallot)]
-    sim = SimulatedElection(ctx, held.outcome, tuple(b.device.registration for b in held.booths.values()))
+    sim = SimulatedElection(ctx, held.outcome, held.setup, held.servers)
     sim.cast = cast
     sim.challenged = [e for b in held.booths.values() for e in b.entries if isinstance(e, ChallengedBallot)]
     sim.chain_order = {d: [e.ballot.ballot_id if isinstance(e, ChallengedBallot) else e.ballot_id for e in b.entries]
@@ -192,9 +208,10 @@ def publish(held: HeldElection, root: Path, *, absent: Sequence[str] = ("trustee
     writer = RecordWriter(root)
     writer.write_parameters(ctx.group)
     writer.write_manifest(ctx.manifest)
+    writer.write_setup(held.setup)
     writer.write_ceremony(held.outcome.ceremony, held.outcome.digests, held.outcome.reveals, held.outcome.shares)
     writer.write_context(ctx, sim.verification_keys)
-    writer.write_devices(sim.devices, sim.closings)
+    writer.write_devices(sim.closings)
     for device_id, booth in held.booths.items():
         with writer.ballot_stream(device_id) as stream:
             for entry in booth.entries:

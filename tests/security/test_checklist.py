@@ -45,7 +45,7 @@ from pilwu_crypto.election.ballot import (
     challenge_ballot,
     proof_transcript,
 )
-from pilwu_crypto.election.context import ElectionContext, election_hash
+from pilwu_crypto.election.context import ElectionContext, ceremony_shares_hash, election_hash
 from pilwu_crypto.election.decryption import trustee_decrypt
 from pilwu_crypto.election.device import DeviceRegistration, initial_code, verify_device_signature
 from pilwu_crypto.election.manifest import Manifest
@@ -67,6 +67,7 @@ from pilwu_crypto.proofs.schnorr import SchnorrProof, prove_schnorr, verify_schn
 from pilwu_crypto.proofs.shuffle import CiphertextVector
 from pilwu_crypto.record import codec, messages
 from pilwu_crypto.record.io import RecordReader, RecordUnreadable
+from pilwu_crypto.record.layout import FORMAT_VERSION, LEGACY_FORMAT_VERSION
 from pilwu_crypto.record.mixread import verified_final_list
 from pilwu_crypto.threshold import dkg
 from pilwu_crypto.threshold.dkg import CommitmentDigest, check_reveals, joint_key, verification_keys
@@ -207,10 +208,10 @@ def test_a2_weak_fiat_shamir_key_forgery_fails(group: Group) -> None:
 # ====================================================================== A8 ===========
 A8_MIXED_FIELDS: list[tuple[str, str, Callable[[Any, str], None], str, str]] = [
     # (case, document, edit(doc, minus one hex), check that fails, message)
-    ("device verification key", "devices.json",
-     lambda d, _: d["registrations"][0].update(public_key=SMALL_ORDER_ED25519), "code-chains", "small order"),
-    ("mix server verification key", "mixnet/servers.json",
-     lambda d, _: d["servers"][1].update(public_key=SMALL_ORDER_ED25519), "mix-chain", "small order"),
+    ("device verification key", "setup.json",
+     lambda d, _: d["devices"][0].update(public_key=SMALL_ORDER_ED25519), "base-hash", "small order"),
+    ("mix server verification key", "setup.json",
+     lambda d, _: d["mix_servers"][1].update(public_key=SMALL_ORDER_ED25519), "base-hash", "small order"),
     ("mix decryption partial", "mixnet/decryption/trustee-2.json",
      lambda d, x: d["partials"][0].__setitem__(0, x), "mix-decryption", "not in the order-q subgroup"),
 ]
@@ -257,7 +258,7 @@ def test_a8_ceremony_messages_and_tally_share_files_check_membership(pristine: t
     held, root = pristine
     group = held.context.group
     bad = minus_one(group)
-    ack = {"version": 1, "kind": "ceremony-acknowledgement", "trustee_id": "trustee-1", "trustee_index": 1,
+    ack = {"version": FORMAT_VERSION, "kind": "ceremony-acknowledgement", "trustee_id": "trustee-1", "trustee_index": 1,
            "base_hash": held.context.base_hash.hex(), "joint_key": held.context.joint_key.element.to_bytes().hex(),
            "verification_key": bad}
     with pytest.raises(PilwuError, match="not in the order-q subgroup"):
@@ -302,43 +303,66 @@ def test_a13_ceremony_proofs_do_not_move_to_another_election(pristine: tuple[Hel
         d["joint_key"] = K.to_bytes().hex()
         d["verification_keys"] = {str(i): k.to_bytes().hex()
                                   for i, k in verification_keys(held.context.group, commitments).items()}
-        d["election_hash"] = election_hash(bytes.fromhex(d["base_hash"]), K, commitments).hex()
+        # H_E binds the shares copied in, hashed under the other election's H_B
+        d["election_hash"] = election_hash(bytes.fromhex(d["base_hash"]), K, commitments,
+                                           ceremony_shares_hash(other_held.outcome.ceremony, outcome.shares)).hex()
 
     edit_document(other, "context.json", context)
     caught(other, "key-ceremony", "proof of knowledge of coefficient 0")
 
 
-VERSIONED = ["manifest.json", "ceremony/ceremony.json", "ceremony/digests.json", "ceremony/reveals.json",
-             "ceremony/complaints.json", "context.json", "devices.json", "tally/encrypted_tally.json",
-             "tally/result.json", "tally/shares/trustee-1.json", "mixnet/servers.json", "mixnet/stage-1.json",
+VERSIONED = ["manifest.json", "setup.json", "ceremony/ceremony.json", "ceremony/digests.json",
+             "ceremony/reveals.json", "ceremony/complaints.json", "context.json", "devices.json",
+             "tally/encrypted_tally.json", "tally/result.json", "tally/shares/trustee-1.json", "mixnet/stage-1.json",
              "mixnet/result.json"]
 
 
 def test_a13_every_document_carries_and_pins_its_format_version(mixed: Path, tmp_path: Path) -> None:
     """Records carry their format version (so a fix never has to keep old hashes valid,
-    ElectionGuard py#278): a document claiming another version is refused by name; for
-    index.json and parameters.json the record cannot be read at all (exit 2)."""
+    ElectionGuard py#278): a document claiming another version — an unknown one, or format
+    1 inside a format-2 record — is refused by name; for index.json and parameters.json the
+    record cannot be read at all (exit 2)."""
     reader = RecordReader(mixed)
     docs = [p for p in VERSIONED if p in reader.index_paths() or p.startswith("tally/shares/")]
     docs = [p if (mixed / p).exists() else p.replace("trustee-1", "trustee-2") for p in docs]
     decryptions = [p for p in reader.index_paths() if p.startswith("mixnet/decryption/")]
-    for path in [*docs, decryptions[0]]:
+    for k, path in enumerate([*docs, decryptions[0]]):
         root = tmp_path / path.replace("/", "_")
         shutil.copytree(mixed, root)
-        edit_document(root, path, lambda d: d.update(version=2))
+        other = (LEGACY_FORMAT_VERSION, FORMAT_VERSION + 1)[k % 2]  # both kinds, alternately
+
+        def claim(d: dict[str, Any], v: int = other) -> None:
+            d["version"] = v
+
+        edit_document(root, path, claim)
         report = verify(root)
         text = json.dumps(failing(report))
         assert not report.valid and path in text and "version" in text, (path, text)
-    for path in ("parameters.json", "index.json"):
-        root = tmp_path / path
+    for path, other in (("parameters.json", FORMAT_VERSION + 1), ("index.json", FORMAT_VERSION + 1),
+                        ("index.json", LEGACY_FORMAT_VERSION)):
+        root = tmp_path / f"{path}-{other}"
         shutil.copytree(mixed, root)
         doc = json.loads((root / path).read_text())
-        doc["version"] = 2
+        doc["version"] = other
         (root / path).write_text(json.dumps(doc, sort_keys=True, separators=(",", ":")) + "\n")
         if path != "index.json":
             reindex(root)
         with pytest.raises(RecordUnreadable, match="version"):
             verify(root)
+
+
+def test_a13_parameters_of_format_1_in_a_format_2_record_refused(mixed_copy: Path) -> None:
+    """parameters.json is pinned to the index's format version like every other document
+    (docs/record-format.md §9: no mixing of formats); it is read before anything else, so
+    the record cannot be read at all (exit 2)."""
+    edit_document(mixed_copy, "parameters.json", lambda d: d.update(version=LEGACY_FORMAT_VERSION))
+    try:
+        report = verify(mixed_copy)
+    except RecordUnreadable as exc:
+        assert "parameters.json" in str(exc) and "version" in str(exc), str(exc)
+    else:
+        text = json.dumps(failing(report))
+        assert not report.valid and "parameters.json" in text and "version" in text, text
 
 
 # ====================================================================== A18 ==========
@@ -645,7 +669,9 @@ def test_u3_ballot_id_used_twice_rejected(tmp_path: Path) -> None:
 def test_u3_selection_identifier_repeated_in_a_ballot_rejected(tmp_path: Path) -> None:
     """A ballot that lists one option twice (every proof valid, the sum within the limit,
     re-signed by the device): if accepted, a tally keyed by option id could count it twice.
-    The verifier refuses the ballot, naming the duplicated ids."""
+    The verifier refuses the ballot, naming the duplicated ids: since its own device signed
+    it, it is excluded (docs/record-format.md §5.11): counted nowhere, named in the report
+    with its device (the library's tally refuses to count it at all)."""
     held = start_election(devices=1)
     booth = held.booth()
     group = held.context.group
@@ -656,7 +682,14 @@ def test_u3_selection_identifier_repeated_in_a_ballot_rejected(tmp_path: Path) -
     with pytest.raises(PilwuError, match="ballot-dup"):  # the tally refuses to count it ...
         tally_ballots(group, held.context.manifest, [e for e in booth.entries if isinstance(e, EncryptedBallot)])
     publish(held, root, counted=lambda b: b.ballot_id != "ballot-dup")  # ... so it is published uncounted
-    caught(root, "ballots", "ballot-dup", "duplicated ids")
+    report = verify(root)
+    assert report.valid, failing(report)  # the excluded ballot blocks nothing else
+    assert [(e["ballot_id"], e["device_id"], e["rule"]) for e in report.exclusions] == [
+        ("ballot-dup", "device-1", "signed-invalid-by-its-device")]
+    assert "duplicated ids" in report.exclusions[0]["reason"]
+    assert report.ballots_cast == 0 and all(k == 0 for *_, k in report.counts)  # counted nowhere
+    ballots = next(c for c in report.checks if c.name == "ballots")
+    assert "excluded" in ballots.note and "device-1" in ballots.note
 
 
 # ====================================================================== U4 ===========
@@ -693,7 +726,8 @@ def test_u4_rogue_trustee_key_without_proof_of_knowledge_rejected(pristine: tupl
         K = joint_key(group, commitments)
         d["joint_key"] = K.to_bytes().hex()
         d["verification_keys"] = {str(i): k.to_bytes().hex() for i, k in verification_keys(group, commitments).items()}
-        d["election_hash"] = election_hash(bytes.fromhex(d["base_hash"]), K, commitments).hex()
+        d["election_hash"] = election_hash(bytes.fromhex(d["base_hash"]), K, commitments,
+                                           ceremony_shares_hash(ceremony, held.outcome.shares)).hex()
 
     edit_document(bad, "context.json", context)
     caught(bad, "key-ceremony", "trustee-3", "proof of knowledge of coefficient 0")

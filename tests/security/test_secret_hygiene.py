@@ -35,6 +35,7 @@ from pilwu_crypto import elgamal as eg
 from pilwu_crypto.algebra.group import Scalar, SecretScalar
 from pilwu_crypto.cli import main as pilwu_main
 from pilwu_crypto.election.ballot import ChallengedBallot, EncryptedBallot
+from pilwu_crypto.election.device import VotingDevice
 from pilwu_crypto.election.mixnet import MixServer
 from pilwu_crypto.election.simulation import simulate_mixing
 from pilwu_crypto.errors import PilwuError, SealedStateError
@@ -49,6 +50,7 @@ from pilwu_crypto.threshold.dkg import (
     unseal,
 )
 from tests.security.kit import HeldElection, publish, small_group, start_election, vote_for
+from tests.setup_file import write_setup_file
 
 PASSPHRASE = "kunci rahasia panitia 2026"
 SCRYPT_TEST_COST = "10"  # accepted only with a test-only group (docs/trustee-guide.md §2)
@@ -115,8 +117,9 @@ def texts_of(obj: object) -> list[str]:
 # ---- a held election ---------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def held() -> HeldElection:
-    """3 trustees (t = 2), 2 devices, 3 cast and 2 challenged ballots on the test group."""
-    held = start_election()
+    """3 trustees (t = 2), 2 devices and 2 mix servers, 3 cast and 2 challenged ballots on
+    the test group."""
+    held = start_election(mix_servers=2)
     d1, d2 = held.booth("device-1"), held.booth("device-2")
     d1.cast("ballot-1", vote_for("candidate-1"))
     d1.challenge("ballot-2", vote_for("candidate-2"))
@@ -231,7 +234,7 @@ def test_the_record_holds_no_secret(held: HeldElection, tmp_path: Path) -> None:
     challenged ballots, published on purpose, are found by the same scan."""
     root = tmp_path / "record"
     sim = publish(held, root)
-    mix = simulate_mixing(sim, mix_servers=2)
+    mix = simulate_mixing(sim)
     write_simulated_mix(sim, mix, root)
     width = held.context.group.scalar_size
     secrets = secret_ints(held)
@@ -306,9 +309,10 @@ def test_trustee_state_file_is_0600_and_sealed(tmp_path: Path, open_umask: None,
     monkeypatch.setenv("PILWU_PASSPHRASE", PASSPHRASE)
     monkeypatch.setenv("PILWU_SCRYPT_LOG2N", SCRYPT_TEST_COST)
     cer, state = tmp_path / "ceremony", tmp_path / "ayu.state"
+    write_setup_file(tmp_path / "setup.json", [VotingDevice.generate("tps-1")])
     assert pilwu_main(["trustee", "setup", "--group", "pilwu-test-512", "--insecure-test-group", "--kuwu", "A,B",
                        "--election-id", "desa-1", "--trustees", "ayu,budi", "--threshold", "2",
-                       "--out", str(cer)]) == 0
+                       "--setup", str(tmp_path / "setup.json"), "--out", str(cer)]) == 0
     assert pilwu_main(["trustee", "init", str(cer), "--id", "ayu", "--state", str(state),
                        "--insecure-test-group"]) == 0
     printed = capsys.readouterr()

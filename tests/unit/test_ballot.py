@@ -34,7 +34,7 @@ from pilwu_crypto.election.ballot import (
     verify_ballot,
     verify_challenged,
 )
-from pilwu_crypto.election.context import ElectionContext, base_hash, election_hash
+from pilwu_crypto.election.context import ElectionContext, base_hash, ceremony_shares_hash, election_hash
 from pilwu_crypto.election.device import (
     ChainVerifier,
     DeviceRegistration,
@@ -44,8 +44,10 @@ from pilwu_crypto.election.device import (
     verify_chain,
 )
 from pilwu_crypto.election.manifest import Contest, Manifest, Option
+from pilwu_crypto.election.setup import ElectionSetup
 from pilwu_crypto.errors import InvalidBallot, InvalidProof, PilwuError
 from pilwu_crypto.proofs.range import RangeProof, prove_range
+from pilwu_crypto.threshold.dkg import Ceremony
 
 KUWU = Manifest("kaliwedi-2026", "Pilwu Desa Kaliwedi", (
     Contest("kuwu", "Kuwu", tuple(Option(f"cand-{i}", f"Candidate {i}") for i in range(5))),))
@@ -76,9 +78,11 @@ class Env:
 def make_env(group: Group, manifest: Manifest) -> Env:
     sk = eg.SecretKey.generate(group)
     K = sk.public_key.element
-    hb = base_hash(group, manifest, ["t1"], 1)
-    ctx = ElectionContext(group, manifest, ("t1",), 1, sk.public_key, hb, election_hash(hb, K, [[K]]))
     device, other = VotingDevice.generate("dev-1"), VotingDevice.generate("dev-2")
+    setup = ElectionSetup((device.registration, other.registration))
+    hb = base_hash(group, manifest, ["t1"], 1, setup.hash())
+    shares_hash = ceremony_shares_hash(Ceremony(group, hb, ("t1",), 1), ())  # one trustee: no shares
+    ctx = ElectionContext(group, manifest, ("t1",), 1, sk.public_key, hb, election_hash(hb, K, [[K]], shares_hash))
     return Env(ctx, sk, device, other, {d.device_id: d.registration for d in (device, other)})
 
 

@@ -20,7 +20,7 @@ import pytest
 from pilwu_crypto import elgamal as eg
 from pilwu_crypto.algebra.domains import DST_DEVICE_BALLOT, DST_DEVICE_CLOSING
 from pilwu_crypto.algebra.group import Group
-from pilwu_crypto.election.context import ElectionContext, base_hash, election_hash
+from pilwu_crypto.election.context import ElectionContext, base_hash, ceremony_shares_hash, election_hash
 from pilwu_crypto.election.device import (
     ChainVerifier,
     ClosingEntry,
@@ -34,28 +34,34 @@ from pilwu_crypto.election.device import (
     verify_device_signature,
 )
 from pilwu_crypto.election.manifest import Contest, Manifest, Option
+from pilwu_crypto.election.setup import ElectionSetup
 from pilwu_crypto.errors import InvalidBallot
+from pilwu_crypto.threshold.dkg import Ceremony
 
 P25519 = 2**255 - 19
 MANIFEST = Manifest("kaliwedi-2026", "Pilwu Desa Kaliwedi", (
     Contest("kuwu", "Kuwu", tuple(Option(f"cand-{i}", f"Candidate {i}") for i in range(3))),))
 
 
-def make_context(group: Group) -> ElectionContext:
-    """A context whose joint key is a single fresh ElGamal key."""
+def make_context(group: Group, registration: DeviceRegistration | None = None) -> ElectionContext:
+    """A context whose joint key is a single fresh ElGamal key and whose setup registers
+    ``registration`` (a fresh dev-1 when None)."""
     K = eg.SecretKey.generate(group).public_key
-    hb = base_hash(group, MANIFEST, ["t1"], 1)
-    return ElectionContext(group, MANIFEST, ("t1",), 1, K, hb, election_hash(hb, K.element, [[K.element]]))
-
-
-@pytest.fixture(scope="module")
-def ctx(group: Group) -> ElectionContext:
-    return make_context(group)
+    setup = ElectionSetup((registration or VotingDevice.generate("dev-1").registration,))
+    hb = base_hash(group, MANIFEST, ["t1"], 1, setup.hash())
+    shares_hash = ceremony_shares_hash(Ceremony(group, hb, ("t1",), 1), ())  # one trustee: no shares
+    return ElectionContext(group, MANIFEST, ("t1",), 1, K, hb,
+                           election_hash(hb, K.element, [[K.element]], shares_hash))
 
 
 @pytest.fixture(scope="module")
 def device() -> VotingDevice:
     return VotingDevice.generate("dev-1")
+
+
+@pytest.fixture(scope="module")
+def ctx(group: Group, device: VotingDevice) -> ElectionContext:
+    return make_context(group, device.registration)
 
 
 @dataclass(frozen=True)

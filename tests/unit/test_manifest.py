@@ -8,7 +8,10 @@ import pytest
 
 from pilwu_crypto.algebra.group import Group
 from pilwu_crypto.election.context import base_hash, election_hash
+from pilwu_crypto.election.device import VotingDevice
 from pilwu_crypto.election.manifest import Contest, Manifest, Option
+from pilwu_crypto.election.mixnet import MixServer
+from pilwu_crypto.election.setup import ElectionSetup
 from pilwu_crypto.errors import InvalidManifest
 
 
@@ -61,15 +64,29 @@ def test_manifest_hash_covers_every_field() -> None:
 
 def test_base_and_election_hash_bind_their_inputs(group: Group) -> None:
     m = kuwu()
-    hb = base_hash(group, m, ["t1", "t2", "t3"], 2)
-    assert hb != base_hash(group, m, ["t1", "t2", "t3"], 3)
-    assert hb != base_hash(group, m, ["t2", "t1", "t3"], 2)
-    assert hb != base_hash(group, kuwu(4), ["t1", "t2", "t3"], 2)
+    d1, d2 = VotingDevice.generate("dev-1"), VotingDevice.generate("dev-2")
+    mix = MixServer.generate("mix-1")
+    setup = ElectionSetup((d1.registration,)).hash()
+    hb = base_hash(group, m, ["t1", "t2", "t3"], 2, setup)
+    assert hb != base_hash(group, m, ["t1", "t2", "t3"], 3, setup)
+    assert hb != base_hash(group, m, ["t2", "t1", "t3"], 2, setup)
+    assert hb != base_hash(group, kuwu(4), ["t1", "t2", "t3"], 2, setup)
+    # the setup: another key for the same id, another device added, a mix server added
+    for other in (ElectionSetup((VotingDevice.generate("dev-1").registration,)),
+                  ElectionSetup((d1.registration, d2.registration)),
+                  ElectionSetup((d1.registration,), (mix.registration,))):
+        assert hb != base_hash(group, m, ["t1", "t2", "t3"], 2, other.hash())
+    # format 1 (no setup) is a different hash, under its own domain
+    legacy = base_hash(group, m, ["t1", "t2", "t3"], 2, None)
+    assert legacy != hb
     with pytest.raises(InvalidManifest):
-        base_hash(group, m, ["t1", "t1"], 1)
+        base_hash(group, m, ["t1", "t1"], 1, setup)
     with pytest.raises(InvalidManifest):
-        base_hash(group, m, ["t1", "t2"], 3)
+        base_hash(group, m, ["t1", "t2"], 3, setup)
     g = group.generator()
-    he = election_hash(hb, g ** 5, [[g ** 2, g ** 3], [g ** 3, g ** 2]])
-    assert he != election_hash(hb, g ** 5, [[g ** 3, g ** 2], [g ** 2, g ** 3]])
-    assert he != election_hash(hb, g ** 6, [[g ** 2, g ** 3], [g ** 3, g ** 2]])
+    shares = b"\x01" * 32
+    he = election_hash(hb, g ** 5, [[g ** 2, g ** 3], [g ** 3, g ** 2]], shares)
+    assert he != election_hash(hb, g ** 5, [[g ** 3, g ** 2], [g ** 2, g ** 3]], shares)
+    assert he != election_hash(hb, g ** 6, [[g ** 2, g ** 3], [g ** 3, g ** 2]], shares)
+    assert he != election_hash(hb, g ** 5, [[g ** 2, g ** 3], [g ** 3, g ** 2]], b"\x02" * 32)
+    assert he != election_hash(hb, g ** 5, [[g ** 2, g ** 3], [g ** 3, g ** 2]], None)

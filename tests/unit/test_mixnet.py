@@ -25,6 +25,7 @@ from pilwu_crypto import elgamal as eg
 from pilwu_crypto.algebra.domains import DST_MIX_INPUT
 from pilwu_crypto.algebra.group import Element, Group
 from pilwu_crypto.election.context import ElectionContext
+from pilwu_crypto.election.device import VotingDevice
 from pilwu_crypto.election.mixnet import (
     MixBallot,
     MixDecryptionShare,
@@ -45,6 +46,7 @@ from pilwu_crypto.election.mixnet import (
     verify_mix_decryption_shares,
 )
 from pilwu_crypto.election.plaintext import encode_small, encode_write_in
+from pilwu_crypto.election.setup import ElectionSetup
 from pilwu_crypto.election.simulation import context_from_ceremony, hold_ceremony, kuwu_manifest
 from pilwu_crypto.errors import (
     DecryptionError,
@@ -79,16 +81,18 @@ class Election:
 
 
 @pytest.fixture(scope="module")
-def election(group: Group) -> Election:
-    manifest = kuwu_manifest(CANDIDATES)
-    outcome = hold_ceremony(group, manifest, ["trustee-1", "trustee-2", "trustee-3"], 2)
-    context = context_from_ceremony(manifest, outcome.ceremony, outcome.digests, outcome.reveals)
-    return Election(context, outcome.trustees, outcome.trustees[0].verification_keys)
+def servers() -> tuple[MixServer, ...]:
+    return tuple(MixServer.generate(sid) for sid in SERVER_IDS)
 
 
 @pytest.fixture(scope="module")
-def servers() -> tuple[MixServer, ...]:
-    return tuple(MixServer.generate(sid) for sid in SERVER_IDS)
+def election(group: Group, servers: tuple[MixServer, ...]) -> Election:
+    """The mix servers are registered in the setup before the ceremony (H_B binds them)."""
+    manifest = kuwu_manifest(CANDIDATES)
+    setup = ElectionSetup((VotingDevice.generate("device-1").registration,), tuple(registrations(servers)))
+    outcome = hold_ceremony(group, manifest, ["trustee-1", "trustee-2", "trustee-3"], 2, setup)
+    context = context_from_ceremony(manifest, outcome.ceremony, outcome.digests, outcome.reveals, outcome.shares)
+    return Election(context, outcome.trustees, outcome.trustees[0].verification_keys)
 
 
 def registrations(servers: Sequence[MixServer]) -> list[MixServerRegistration]:

@@ -26,11 +26,13 @@ from pilwu_crypto.algebra.group import Group
 from pilwu_crypto.algebra.groups import get_group
 from pilwu_crypto.algebra.modp import ModPGroup
 from pilwu_crypto.election.manifest import Contest, Manifest, Option
+from pilwu_crypto.election.mixnet import MixServer
+from pilwu_crypto.election.setup import ElectionSetup
 from pilwu_crypto.election.simulation import SimulatedElection, kuwu_manifest, simulate_election
 from pilwu_crypto.errors import MalformedRecord
-from pilwu_crypto.record import codec
-from pilwu_crypto.record.codec import DevicesRecord, IndexEntry, PublishedContext
-from pilwu_crypto.record.layout import MAX_DEPTH, check_relative_path
+from pilwu_crypto.record import codec, setupcodec
+from pilwu_crypto.record.codec import IndexEntry, PublishedContext
+from pilwu_crypto.record.layout import FORMAT_VERSION, LEGACY_FORMAT_VERSION, MAX_DEPTH, check_relative_path
 from pilwu_crypto.threshold.dkg import Ceremony, Complaint, TrusteeRound1
 
 MANIFEST = Manifest("desa-kaliwedi-2026", "Pemilihan Kuwu — Désa Kaliwedi", (
@@ -94,8 +96,16 @@ def test_every_record_type_round_trips(material: Material) -> None:
     published = PublishedContext(ctx.base_hash, ctx.election_hash, ctx.joint_key.element,
                                  sim.verification_keys)
     assert roundtrip(published, codec.context_to_json, lambda v: codec.context_from_json(g, v)) == published
-    devices = DevicesRecord(sim.devices, tuple(sim.closings))
-    assert roundtrip(devices, codec.devices_to_json, lambda v: codec.devices_from_json(g, v)) == devices
+    setup = ElectionSetup(sim.devices, (MixServer.generate("mix-1").registration,))
+    assert roundtrip(setup, setupcodec.election_setup_to_json, setupcodec.election_setup_from_json) == setup
+    assert roundtrip(sim.setup, setupcodec.election_setup_to_json, setupcodec.election_setup_from_json) \
+        == sim.setup
+    closings = tuple(sim.closings)
+    # format 2: devices.json holds the closing entries only (the registrations are setup.json's)
+    assert roundtrip(closings, codec.devices_to_json, lambda v: codec.devices_from_json(g, v).closings) \
+        == closings
+    assert codec.devices_from_json(g, codec.devices_to_json(closings)).registrations == ()
+    assert "registrations" not in codec.devices_to_json(closings)
     for ballot in sim.cast:
         assert roundtrip(ballot, codec.encrypted_ballot_to_json,
                          lambda v: codec.encrypted_ballot_from_json(g, v, "ballot")) == ballot
@@ -140,7 +150,7 @@ def test_canonical_json_bytes(material: Material) -> None:
     text = data.decode()
     assert text.index('"contests"') < text.index('"election_id"') < text.index('"hash"') \
         < text.index('"kind"') < text.index('"version"')
-    assert json.loads(text)["version"] == 1
+    assert json.loads(text)["version"] == FORMAT_VERSION == 2
 
 
 def test_a27_elements_and_scalars_are_fixed_width(material: Material) -> None:
@@ -275,10 +285,13 @@ def test_missing_unknown_and_mistyped_keys_named_by_path(material: Material) -> 
 def test_documents_carry_version_and_kind(material: Material) -> None:
     g = material.group
     doc = codec.ceremony_to_json(material.sim.ceremony.ceremony)
-    assert (doc["version"], doc["kind"]) == (1, "ceremony")
-    for bad, message in (({**doc, "version": 2}, "version: unsupported record format version 2"),
+    assert (doc["version"], doc["kind"]) == (2, "ceremony")
+    # the codec reads both formats (the reader decides which one a record may be of)
+    assert codec.ceremony_from_json(g, {**doc, "version": LEGACY_FORMAT_VERSION}) == material.sim.ceremony.ceremony
+    for bad, message in (({**doc, "version": 3}, "version: unsupported record format version 3"),
+                         ({**doc, "version": 0}, "version: unsupported record format version 0"),
                          ({**doc, "version": True}, "version: expected an integer, got a boolean"),
-                         ({**doc, "version": "1"}, "version: expected an integer, got a string"),
+                         ({**doc, "version": "2"}, "version: expected an integer, got a string"),
                          ({**doc, "kind": "manifest"}, "kind: expected 'ceremony'"),
                          ({k: v for k, v in doc.items() if k != "kind"}, "kind: missing key"),
                          ({k: v for k, v in doc.items() if k != "version"}, "version: missing key"),
@@ -298,10 +311,44 @@ def test_constructor_rules_become_malformed_record(material: Material) -> None:
     man["contests"][0]["options"] = []
     with pytest.raises(MalformedRecord, match=r"^contests\[0\]: contest kuwu: has no options"):
         codec.manifest_from_json(None, man)
-    devices = codec.devices_to_json(DevicesRecord(material.sim.devices, ()))
-    devices["registrations"][0]["public_key"] = "00" * 32  # a small-order Ed25519 point
+    setup = setupcodec.election_setup_to_json(material.sim.setup)
+    setup["devices"][0]["public_key"] = "00" * 32  # a small-order Ed25519 point
+    with pytest.raises(MalformedRecord, match=r"^devices\[0\]\.public_key: device device-1: "):
+        setupcodec.election_setup_from_json(setup)
+    # format 1's devices.json still carries (self-asserted) registrations, parsed as strictly
+    registrations = [codec.device_registration_to_json(r) for r in material.sim.devices]
+    legacy: dict[str, Any] = {"version": LEGACY_FORMAT_VERSION, "kind": "devices", "closings": [],
+                              "registrations": registrations}
+    assert codec.devices_from_json(g, legacy).registrations == material.sim.devices
+    registrations[0]["public_key"] = "00" * 32
     with pytest.raises(MalformedRecord, match=r"^registrations\[0\]\.public_key: device device-1: "):
-        codec.devices_from_json(g, devices)
+        codec.devices_from_json(g, legacy)
+    # format 2's devices.json has no registrations key
+    with pytest.raises(MalformedRecord, match=r"^registrations: unknown key"):
+        codec.devices_from_json(g, {**codec.devices_to_json(()), "registrations": []})
+
+
+def test_setup_document_is_strict(material: Material) -> None:
+    """setup.json has exactly one encoding of a setup: ids sorted and unique, keys distinct,
+    at least one device."""
+    sim = material.sim
+    mixes = (MixServer.generate("mix-1"), MixServer.generate("mix-2"))
+    doc = setupcodec.election_setup_to_json(ElectionSetup(sim.devices, tuple(m.registration for m in mixes)))
+    assert (doc["version"], doc["kind"]) == (FORMAT_VERSION, "election-setup")
+    assert [d["device_id"] for d in doc["devices"]] == ["device-1", "device-2"]
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({**doc, "devices": doc["devices"][::-1]}, r"^devices\[1\]: device-1 is not after device-2"),
+        ({**doc, "devices": [doc["devices"][0]] * 2}, r"^devices\[1\]: device-1 is not after device-1"),
+        ({**doc, "mix_servers": doc["mix_servers"][::-1]}, r"^mix_servers\[1\]: mix-1 is not after mix-2"),
+        ({**doc, "devices": []}, r"^devices: "),
+        ({**doc, "mix_servers": [{**doc["mix_servers"][0], "public_key": doc["devices"][0]["public_key"]},
+                                 doc["mix_servers"][1]]}, "has the same public key as device device-1"),
+        ({**doc, "kind": "devices"}, r"^kind: expected 'election-setup'"),
+        ({k: v for k, v in doc.items() if k != "mix_servers"}, r"^mix_servers: missing key"),
+    ]
+    for bad, message in cases:
+        with pytest.raises(MalformedRecord, match=message):
+            setupcodec.election_setup_from_json(copy.deepcopy(bad))
 
 
 def test_manifest_hash_must_match() -> None:
@@ -442,8 +489,8 @@ def test_random_mutations_raise_only_malformed_record(material: Material) -> Non
         (codec.ballot_line_to_json(sim.challenged[0]), lambda v: codec.ballot_line_from_json(g, v)),
         (codec.reveals_to_json(sim.ceremony.reveals), lambda v: codec.reveals_from_json(g, v)),
         (codec.manifest_to_json(MANIFEST), lambda v: codec.manifest_from_json(g, v)),
-        (codec.devices_to_json(DevicesRecord(sim.devices, tuple(sim.closings))),
-         lambda v: codec.devices_from_json(g, v)),
+        (codec.devices_to_json(sim.closings), lambda v: codec.devices_from_json(g, v)),
+        (setupcodec.election_setup_to_json(sim.setup), setupcodec.election_setup_from_json),
         (codec.parameters_to_json(g), codec.parameters_from_json),
     ]
     rejected = 0

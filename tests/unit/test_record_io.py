@@ -27,7 +27,7 @@ from pilwu_crypto.algebra.group import Group
 from pilwu_crypto.algebra.groups import get_group
 from pilwu_crypto.algebra.modp import ModPGroup
 from pilwu_crypto.election.simulation import SimulatedElection, kuwu_manifest, simulate_election
-from pilwu_crypto.errors import MalformedRecord, PilwuError, RecordUnreadable
+from pilwu_crypto.errors import FormatRefused, MalformedRecord, PilwuError, RecordUnreadable
 from pilwu_crypto.record import (
     RecordExists,
     RecordReader,
@@ -37,7 +37,9 @@ from pilwu_crypto.record import (
     write_simulated_election,
 )
 from pilwu_crypto.record.codec import IndexEntry
-from pilwu_crypto.record.layout import MAX_LINE_BYTES
+from pilwu_crypto.record.layout import FORMAT_VERSION, MAX_LINE_BYTES
+
+V1 = Path(__file__).resolve().parents[1] / "data" / "record-v1"
 
 CANDIDATES = ["Ki Ahmad", "Nyi Siti", "Ki Darma"]
 
@@ -96,6 +98,7 @@ def read_everything(root: Path) -> None:
     """Every reading method of the reader, every ballot line included."""
     r = RecordReader(root)
     r.manifest()
+    r.setup()
     r.ceremony()
     r.context()
     r.devices()
@@ -134,8 +137,11 @@ def test_written_record_reads_back_equal(sim: SimulatedElection, record: Path) -
     assert (ctx.base_hash, ctx.election_hash) == (sim.context.base_hash, sim.context.election_hash)
     assert ctx.joint_key == sim.context.joint_key.element
     assert ctx.verification_keys == sim.verification_keys
-    devices = r.devices()
+    assert r.format_version == FORMAT_VERSION == 2
+    assert r.setup() == sim.setup and r.mix_servers() == ()
+    devices = r.devices()  # the registrations are setup.json's, the closings devices.json's
     assert devices.registrations == sim.devices and devices.closings == tuple(sim.closings)
+    assert set(json.loads((record / "devices.json").read_bytes())) == {"version", "kind", "closings"}
     assert r.encrypted_tally() == sim.tally
     assert r.tally_shares() == sim.tally_shares
     assert sim.result is not None
@@ -171,7 +177,7 @@ def test_round_trip_on_a_curve(tmp_path: Path) -> None:
     r = RecordReader(tmp_path / "r")
     assert r.group is g and r.derivation is None
     assert json.loads((tmp_path / "r" / "parameters.json").read_bytes()) == {
-        "version": 1, "kind": "parameters", "group": "P-256"}
+        "version": 2, "kind": "parameters", "group": "P-256"}
     assert r.encrypted_tally() == sim.tally
     assert [line.ballot.ballot_id for line in r.ballot_lines("ballots/device-1.jsonl")] \
         == sim.chain_order["device-1"]
@@ -182,9 +188,10 @@ def test_fingerprint_is_sha256_of_index_bytes(sim: SimulatedElection, tmp_path: 
     index = (tmp_path / "r" / "index.json").read_bytes()
     assert fingerprint == hashlib.sha256(index).hexdigest() == RecordReader(tmp_path / "r").fingerprint
     doc = json.loads(index)
-    assert (doc["version"], doc["kind"]) == (1, "pilwu-record-index")
+    assert (doc["version"], doc["kind"]) == (2, "pilwu-record-index")
     paths = [f["path"] for f in doc["files"]]
     assert paths == sorted(paths) and "index.json" not in paths
+    assert "setup.json" in paths and "mixnet/servers.json" not in paths
     root = tmp_path / "r"
     on_disk = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
     assert paths == [p for p in on_disk if p != "index.json"]
@@ -192,7 +199,7 @@ def test_fingerprint_is_sha256_of_index_bytes(sim: SimulatedElection, tmp_path: 
         data = (tmp_path / "r" / f["path"]).read_bytes()
         assert f["sha256"] == hashlib.sha256(data).hexdigest() and f["size"] == len(data)
         if f["path"].endswith(".json"):
-            assert json.loads(data)["version"] == 1
+            assert json.loads(data)["version"] == 2
 
 
 def test_a21_writing_twice_gives_identical_bytes(sim: SimulatedElection, tmp_path: Path) -> None:
@@ -302,19 +309,22 @@ def test_ballot_line_parse_errors(record: Path, edit: Callable[[dict[str, Any]],
 def test_bool_for_int_and_wrong_version_in_documents(record: Path) -> None:
     edit_document(record, "tally/encrypted_tally.json", lambda d: d.update(ballot_count=True))
     assert malformed(record) == "tally/encrypted_tally.json: ballot_count: expected an integer, got a boolean"
-    edit_document(record, "tally/encrypted_tally.json", lambda d: d.update(ballot_count=6, version=2))
+    edit_document(record, "tally/encrypted_tally.json", lambda d: d.update(ballot_count=6, version=3))
+    assert malformed(record).startswith("tally/encrypted_tally.json: version: 3 in a record of format version 2")
+    # a version the codec knows, but not the record's (index.json's): no mixing of formats
+    edit_document(record, "tally/encrypted_tally.json", lambda d: d.update(version=1))
     assert malformed(record).startswith(
-        "tally/encrypted_tally.json: version: unsupported record format version 2")
+        "tally/encrypted_tally.json: version: 1 in a record of format version 2")
 
 
 @pytest.mark.parametrize("path, old, new, message", [
     ("devices.json", b'{"closings"', b'{"kind":"devices","closings"', "devices.json: duplicate key 'kind'"),
-    ("devices.json", b'"version":1', b'"version":NaN',
+    ("devices.json", b'"version":2', b'"version":NaN',
      "devices.json: NaN is not allowed in a record (JSON has no NaN or Infinity)"),
     ("manifest.json", b"Kuwu", b"Ku\xffu", "manifest.json: not valid UTF-8 (byte "),
     ("manifest.json", b'{"contests":', b"[" * 33 + b"]" * 33 + b'{"contests":',
      "manifest.json: JSON nested deeper than 32 levels"),
-    ("context.json", b'"version":1', b'"version":1.0',
+    ("context.json", b'"version":2', b'"version":2.0',
      "context.json: version: expected an integer, got a number with a fraction or exponent"),
 ])
 def test_document_level_json_errors(record: Path, path: str, old: bytes, new: bytes, message: str) -> None:
@@ -355,7 +365,7 @@ def test_file_hash_mismatch(record: Path) -> None:
         r.check_file_hash(BALLOT)
     # a document: refused before its content is parsed
     context = (record / "context.json").read_bytes()
-    (record / "context.json").write_bytes(context.replace(b'"version":1', b'"version":2'))
+    (record / "context.json").write_bytes(context.replace(b'"version":2', b'"version":1'))
     with pytest.raises(MalformedRecord, match=r"^context\.json: sha256 does not match the index$"):
         r.context()
     # a ballot file longer than the index says: refused as soon as it is longer
@@ -399,8 +409,10 @@ def test_unreadable_root_and_index(record: Path, tmp_path: Path) -> None:
     assert unreadable(record).startswith("index.json: ")
     (record / "index.json").write_bytes(index[: len(index) // 2])
     assert unreadable(record).startswith("index.json: invalid JSON")
-    (record / "index.json").write_bytes(index.replace(b'"version":1', b'"version":true'))
+    (record / "index.json").write_bytes(index.replace(b'"version":2', b'"version":true'))
     assert unreadable(record) == "index.json: version: expected an integer, got a boolean"
+    (record / "index.json").write_bytes(index.replace(b'"version":2', b'"version":3'))
+    assert unreadable(record).startswith("index.json: version: unsupported record format version 3")
     (record / "index.json").unlink()
     assert unreadable(record) == "index.json: missing (the record has no index)"
 
@@ -582,7 +594,36 @@ def test_writer_misuse(sim: SimulatedElection, group: Group, tmp_path: Path) -> 
         "ballots/device-1.jsonl", hashlib.sha256(b"").hexdigest(), 0)
     writer.finish()
     with pytest.raises(RecordWriteError, match="finished"):
-        writer.write_devices(sim.devices, sim.closings)
+        writer.write_devices(sim.closings)
+    with pytest.raises(RecordWriteError, match="finished"):
+        writer.write_setup(sim.setup)
+
+
+# ---------------------------------------------------------------- format 1 -----------
+@pytest.mark.parametrize("name", ["homomorphic", "mixed-write-ins"])
+def test_format_1_read_only_on_request(name: str) -> None:
+    """A format-1 record (tests/data/record-v1) is refused unless accepted; accepted, it is
+    read by its own layout: no setup, devices.json's and mixnet/servers.json's registrations."""
+    root = V1 / name
+    with pytest.raises(FormatRefused, match=r"^index\.json: record format version 1") as info:
+        RecordReader(root)
+    assert isinstance(info.value, RecordUnreadable)
+    r = RecordReader(root, accept_format_v1=True)
+    assert r.format_version == 1 and r.setup() is None
+    assert r.missing_files() == [] and r.extra_files() == []
+    devices = r.devices()
+    assert [d.device_id for d in devices.registrations] == ["device-1", "device-2"]
+    assert [c.device_id for c in devices.closings] == ["device-1", "device-2"]
+    assert "setup.json" not in r.index_paths()
+    if r.has_mixnet():
+        assert "mixnet/servers.json" in r.index_paths() and len(r.mix_servers()) == 2
+    for path in r.index_paths():
+        r.check_file_hash(path)
+
+
+def test_format_1_document_in_a_format_2_record_refused(record: Path) -> None:
+    edit_document(record, "devices.json", lambda d: d.update(version=1, registrations=[]))
+    assert malformed(record).startswith("devices.json: version: 1 in a record of format version 2")
 
 
 # ---------------------------------------------------------------- the spec alone ----
@@ -678,10 +719,20 @@ def test_a20_record_recomputed_from_the_format_spec_alone(record: Path) -> None:
             parts += [o["option_id"].encode(), o["name"].encode()]
     manifest_hash = s.tagged(b"PILWU-V1-manifest", [b"".join(s.lp(part) for part in parts)])
     assert manifest_hash.hex() == man["hash"]
+    # the setup hash (§5.4a): devices, then mix servers, each sorted by id
+    setup = s.doc("setup.json")
+    assert [d["device_id"] for d in setup["devices"]] == sorted(d["device_id"] for d in setup["devices"])
+    setup_parts = [s.u32(len(setup["devices"]))]
+    for d in setup["devices"]:
+        setup_parts += [d["device_id"].encode(), bytes.fromhex(d["public_key"])]
+    setup_parts.append(s.u32(len(setup["mix_servers"])))
+    for m in setup["mix_servers"]:
+        setup_parts += [m["server_id"].encode(), bytes.fromhex(m["public_key"])]
+    setup_hash = s.tagged(b"PILWU-V2-election-setup", setup_parts)
     cer = s.doc("ceremony/ceremony.json")
     ids, t = cer["trustee_ids"], cer["threshold"]
-    h_b = s.tagged(b"PILWU-V1-base-hash", [s.fingerprint, manifest_hash, s.u32(len(ids)), s.u32(t),
-                                      *(i.encode() for i in ids)])
+    h_b = s.tagged(b"PILWU-V2-base-hash", [s.fingerprint, manifest_hash, s.u32(len(ids)), s.u32(t),
+                                      *(i.encode() for i in ids), setup_hash])
     assert h_b.hex() == cer["base_hash"]
     # round-1 digests and a Schnorr proof of the ceremony (§5.5, §5.6)
     reveals = s.doc("ceremony/reveals.json")["reveals"]
@@ -721,13 +772,21 @@ def test_a20_record_recomputed_from_the_format_spec_alone(record: Path) -> None:
             for j, cm in enumerate(cs):
                 K_l = K_l * pow(cm, pow(ell, j, q), p) % p
         assert s.enc(K_l).hex() == ctx["verification_keys"][str(ell)]
-    h_e = s.tagged(b"PILWU-V1-election-hash",
-                   [h_b, s.enc(K), *(s.enc(cm) for cs in commitments for cm in cs)])
+    # the shares hash (§5.7): every published share's hash, by (sender index, recipient index)
+    shares = [json.loads(line) for line in (record / "ceremony/shares.jsonl").read_bytes().splitlines()]
+    assert len(shares) == len(ids) * (len(ids) - 1)
+    share_hashes = [s.tagged(b"PILWU-V1-share-message", [
+        h_b, sh["sender_id"].encode(), s.u32(sh["sender_index"]), sh["recipient_id"].encode(),
+        s.u32(sh["recipient_index"]), bytes.fromhex(sh["nonce"]), bytes.fromhex(sh["ciphertext"]),
+        bytes.fromhex(sh["tag"])]) for sh in sorted(shares, key=lambda v: (v["sender_index"], v["recipient_index"]))]
+    shares_hash = s.tagged(b"PILWU-V2-ceremony-shares", share_hashes)
+    h_e = s.tagged(b"PILWU-V2-election-hash",
+                   [h_b, s.enc(K), *(s.enc(cm) for cs in commitments for cm in cs), shares_hash])
     assert h_e.hex() == ctx["election_hash"]
     # ballots: canonical bytes, digests, code chains, signatures, one range proof (§5.10, §5.11)
-    devices = s.doc("devices.json")
+    devices = s.doc("devices.json")  # the keys are setup.json's (§5.4a), the closings devices.json's
     keys = {d["device_id"]: eddsa.new(eddsa.import_public_key(bytes.fromhex(d["public_key"])), "rfc8032")
-            for d in devices["registrations"]}
+            for d in setup["devices"]}
     closings = {c["device_id"]: c for c in devices["closings"]}
     limits = {c["contest_id"]: (c["option_limit"], c["selection_limit"]) for c in man["contests"]}
     checked_proof = False

@@ -604,14 +604,21 @@ class RecordReader:
         if PARAMETERS_PATH not in self._entries:
             raise RecordUnreadable(f"{PARAMETERS_PATH}: not listed in {INDEX_PATH}")
         try:
-            doc = self._verified_bytes(PARAMETERS_PATH)
-            self._group = codec.parameters_from_json(codec.parse_json(doc))
+            value = codec.parse_json(self._verified_bytes(PARAMETERS_PATH))
+            self._check_version(value)
+            self._group = codec.parameters_from_json(value)
         except MalformedRecord as exc:
             message = str(exc)
             if not message.startswith(PARAMETERS_PATH):
                 message = f"{PARAMETERS_PATH}: {message}"
             raise RecordUnreadable(message) from None
         self._derivation = codec.DERIVATIONS.get(self._group.name)
+
+    def _check_version(self, value: object) -> None:
+        """Every document of a record has the record's format version (record-format.md §3)."""
+        version = codec.document_version(value)
+        if version is not None and version != self._version:
+            raise MalformedRecord(f"version: {version} in a record of format version {self._version}")
 
     # ---- properties -------------------------------------------------------------------
     @property
@@ -724,9 +731,7 @@ class RecordReader:
         data = self._verified_bytes(path)
         try:
             value = codec.parse_json(data)
-            version = codec.document_version(value)
-            if version is not None and version != self._version:
-                raise MalformedRecord(f"version: {version} in a record of format version {self._version}")
+            self._check_version(value)
             return decode(value)
         except Exception as exc:
             raise _malformed(path, exc) from None
