@@ -26,6 +26,7 @@ from pilwu_crypto.election.device import (
     ClosingEntry,
     DeviceRegistration,
     VotingDevice,
+    device_order,
     initial_code,
     next_code,
     signed_message,
@@ -303,3 +304,12 @@ def test_closing_entry_signs_the_challenged_positions(ctx: ElectionContext, devi
     for bad in ([0], [5], [3, 2], [2, 2]):
         with pytest.raises(InvalidBallot, match="are not increasing positions in"):
             device.close(ctx, last, 4, bad)
+
+
+def test_record_order_of_devices_is_the_byte_order_of_their_ids() -> None:
+    """The one order of cast ballots (record-format.md §2): ids by their bytes, a prefix
+    first, each once; not the order of the sorted file names ``ballots/<id>.jsonl``."""
+    assert device_order(["tps-2", "tps-1-b", "tps", "tps-1", "tps"]) == ["tps", "tps-1", "tps-1-b", "tps-2"]
+    assert sorted(f"ballots/{d}.jsonl" for d in ("tps", "tps-2"))[0] == "ballots/tps-2.jsonl"
+    assert device_order(["tps_1", "tps.1", "tps-1", "tps9", "TPS", "tps"]) == ["TPS", "tps", "tps-1", "tps.1",
+                                                                               "tps9", "tps_1"]

@@ -57,6 +57,17 @@ MAX_BALLOTS_PER_DEVICE = 2**32 - 1
 """A ballot count must fit the u32 of the closing entry."""
 
 
+def device_order(device_ids: Iterable[str]) -> list[str]:
+    """The distinct ``device_ids`` in record order: ascending by the bytes of the id's UTF-8
+    (here ASCII) encoding, so ``tps`` < ``tps-1`` < ``tps-1-b`` < ``tps-2``.
+
+    The one definition of the order of cast ballots (devices in this order, each in chain
+    order), which the verifier, the mix servers and the trustees must share: sorting the
+    file names ``ballots/<id>.jsonl`` instead would put ``tps-2`` before ``tps``, as
+    ``-`` sorts before ``.`` (docs/record-format.md §2, "Order of the ballots")."""
+    return sorted(set(device_ids), key=lambda d: d.encode("utf-8"))
+
+
 def device_id_checked(value: object, what: str = "device id") -> str:
     """``value`` if it is a valid identifier (manifest.check_id rules), else InvalidBallot."""
     try:

@@ -145,8 +145,8 @@ def ballot_vector(layout: MixLayout, ballot: EncryptedBallot) -> CiphertextVecto
 
 def cast_mix_input(context: ElectionContext, ballots: Iterable[EncryptedBallot]) -> list[CiphertextVector]:
     """The first stage's input: the mix vector of every cast ballot, in the order given
-    (the record's order: devices by id, each in chain order).  InvalidBallot on an empty
-    list (nothing to mix)."""
+    (the record's order: devices as election/device.py device_order sorts them, each in
+    chain order).  InvalidBallot on an empty list (nothing to mix)."""
     layout = mix_layout(context)
     out = [ballot_vector(layout, b) for b in ballots]
     if not out:

@@ -24,7 +24,7 @@ from pilwu_crypto.election.ballot import (
 )
 from pilwu_crypto.election.context import ElectionContext, base_hash, election_hash
 from pilwu_crypto.election.decryption import TallyResult, TrusteeTallyShare, decrypt_tally, trustee_decrypt
-from pilwu_crypto.election.device import ClosingEntry, DeviceRegistration, VotingDevice, initial_code
+from pilwu_crypto.election.device import ClosingEntry, DeviceRegistration, VotingDevice, device_order, initial_code
 from pilwu_crypto.election.manifest import Contest, Manifest, Option
 from pilwu_crypto.election.mixballot import MixedBallot, cast_mix_input, count_mixed, verify_and_decode_ballots
 from pilwu_crypto.election.mixnet import (
@@ -183,13 +183,16 @@ def vote_on_device(context: ElectionContext, device_id: str, votes: Sequence[Vot
 def simulate_election(group: Group, manifest: Manifest, *, trustees: int = 3, threshold: int = 2,
                       absent: int = 1, voters: int = 20, challenged: int = 2, devices: int = 2,
                       rng: random.Random | None = None, names: Sequence[str] = (),
-                      progress: Progress = _no_progress, executor: Executor | None = None) -> SimulatedElection:
+                      progress: Progress = _no_progress, executor: Executor | None = None,
+                      device_ids: Sequence[str] = ()) -> SimulatedElection:
     """Hold a whole election; voters choose uniformly among options (within limits).
 
     In a contest that takes write-ins, a voter who chose WRITE_IN_OPTION writes a name
     drawn from ``names`` (WRITE_IN_NAMES when empty); every other voter writes none.
     With ``executor``, the devices vote in parallel (:func:`vote_on_device`, each device's
-    key created and kept in its worker); the choices still come from ``rng`` here."""
+    key created and kept in its worker); the choices still come from ``rng`` here.
+    ``device_ids`` names the ``devices`` devices (default ``device-1``, ``device-2``, …);
+    voter i votes on the (i mod devices)-th."""
     names = tuple(names) or WRITE_IN_NAMES
     expected: dict[tuple[str, str], int] = {}
     if not 0 <= absent <= trustees - threshold:
@@ -200,7 +203,9 @@ def simulate_election(group: Group, manifest: Manifest, *, trustees: int = 3, th
     outcome = hold_ceremony(group, manifest, trustee_ids, threshold)
     context = context_from_ceremony(manifest, outcome.ceremony, outcome.digests, outcome.reveals)
     progress("key ceremony", 1, 1)
-    device_ids = [f"device-{i + 1}" for i in range(devices)]
+    if device_ids and len(set(device_ids)) != devices:
+        raise InvalidParameters(f"device ids {list(device_ids)!r:.200}: not {devices} distinct ids")
+    device_ids = list(device_ids) or [f"device-{i + 1}" for i in range(devices)]
     for c in manifest.contests:
         for o in c.options:
             expected[(c.contest_id, o.option_id)] = 0
@@ -284,9 +289,10 @@ class SimulatedMix:
 
 
 def cast_ids_in_record_order(sim: SimulatedElection) -> list[str]:
-    """The cast ballots' ids in the order a verifier reads them: devices by id, chain order."""
+    """The cast ballots' ids in the order a verifier reads them: devices in record order
+    (device_order), each in chain order."""
     cast = {b.ballot_id for b in sim.cast}
-    return [bid for did in sorted(sim.chain_order) for bid in sim.chain_order[did] if bid in cast]
+    return [bid for did in device_order(sim.chain_order) for bid in sim.chain_order[did] if bid in cast]
 
 
 def simulate_mixing(sim: SimulatedElection, *, mix_servers: int = 3,

@@ -31,7 +31,7 @@ from pilwu_crypto.algebra.groups import SeededDerivation
 from pilwu_crypto.election.ballot import ChallengedBallot, EncryptedBallot
 from pilwu_crypto.election.context import ElectionContext
 from pilwu_crypto.election.decryption import TallyResult, TrusteeTallyShare
-from pilwu_crypto.election.device import ClosingEntry, DeviceRegistration
+from pilwu_crypto.election.device import ClosingEntry, DeviceRegistration, device_order
 from pilwu_crypto.election.manifest import Manifest
 from pilwu_crypto.election.mixnet import MixDecryptionShare, MixServerRegistration, MixStage
 from pilwu_crypto.election.simulation import SimulatedElection, SimulatedMix
@@ -65,6 +65,7 @@ from pilwu_crypto.record.layout import (
     RESULT_PATH,
     REVEALS_PATH,
     SHARES_PATH,
+    ballot_file_device,
     ballot_path,
     document_limit,
     is_ballot_path,
@@ -490,7 +491,8 @@ def write_simulated_election(sim: SimulatedElection, root: Path, *, force: bool 
     """Write the whole public record of a simulated election; returns the fingerprint.
 
     Ballot files follow ``sim.chain_order`` (every device gets a file, empty if it made no
-    ballot); the tally files are written when the simulation has them.
+    ballot; written in record order, device_order); the tally files are written when the
+    simulation has them.
     """
     ctx = sim.context
     writer = RecordWriter(root, force=force)
@@ -502,9 +504,7 @@ def write_simulated_election(sim: SimulatedElection, root: Path, *, force: bool 
     writer.write_devices(sim.devices, sim.closings)
     cast = {b.ballot_id: b for b in sim.cast}
     challenged = {c.ballot.ballot_id: c for c in sim.challenged}
-    device_ids = [r.device_id for r in sim.devices]
-    device_ids += [d for d in sim.chain_order if d not in device_ids]
-    for did in device_ids:
+    for did in device_order([r.device_id for r in sim.devices] + list(sim.chain_order)):
         with writer.ballot_stream(did) as stream:
             for bid in sim.chain_order.get(did, []):
                 if bid in cast:
@@ -647,8 +647,10 @@ class RecordReader:
             return False
 
     def ballot_files(self) -> list[str]:
-        """The ``ballots/<device id>.jsonl`` paths listed in the index, sorted."""
-        return [p for p in self._entries if is_ballot_path(p)]
+        """The ``ballots/<device id>.jsonl`` paths listed in the index, in record order: by
+        device id as :func:`device_order` sorts them, not by path (record-format.md §2)."""
+        by_device = {ballot_file_device(p): p for p in self._entries if is_ballot_path(p)}
+        return [by_device[d] for d in device_order(by_device)]
 
     def tally_share_files(self) -> list[str]:
         """The ``tally/shares/<trustee id>.json`` paths listed in the index, sorted."""

@@ -88,12 +88,18 @@ def is_tally_share_path(path: str) -> bool:
     return _TALLY_SHARE_FILE_RE.fullmatch(path) is not None
 
 
-def device_of_ballot_path(path: str) -> str:
-    """The device id a ballot file is named after (MalformedRecord if it is not a valid id)."""
+def ballot_file_device(path: str) -> str:
+    """The name ``<device id>`` of a ballot file ``ballots/<device id>.jsonl``, as written
+    (not checked as an id: the verifier reports a file of an unregistered device)."""
     m = _BALLOT_FILE_RE.fullmatch(path)
     if m is None:
         raise MalformedRecord(f"{path}: not a ballot file (ballots/<device id>.jsonl)")
-    return _checked_name(path, m.group(1), "device id")
+    return m.group(1)
+
+
+def device_of_ballot_path(path: str) -> str:
+    """The device id a ballot file is named after (MalformedRecord if it is not a valid id)."""
+    return _checked_name(path, ballot_file_device(path), "device id")
 
 
 def trustee_of_share_path(path: str) -> str:
