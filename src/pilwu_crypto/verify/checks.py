@@ -42,7 +42,7 @@ from pilwu_crypto.election.device import ClosingEntry, DeviceRegistration
 from pilwu_crypto.election.manifest import Manifest
 from pilwu_crypto.election.mixballot import MixedBallot, MixLayout, decode_mixed_ballots, mix_layout
 from pilwu_crypto.election.mixnet import mix_generators, verify_chain, verify_mix_decryption_shares
-from pilwu_crypto.election.tally import TallyAccumulator
+from pilwu_crypto.election.tally import TallyAccumulator, entry_mismatch
 from pilwu_crypto.elgamal import PublicKey
 from pilwu_crypto.errors import PilwuError
 from pilwu_crypto.proofs.shuffle import CiphertextVector
@@ -324,6 +324,7 @@ def _check_result(run: _Run, reader: RecordReader, result: TallyResult, manifest
         extra = set(pub.counts) - {(r.contest_id, r.option_id) for r in result.results}
         for cid, oid in sorted(extra):
             res.fail(f"tally/result.json: {cid}/{oid} is not an option of the manifest")
+        # decrypt_tally decrypts only a tally of the manifest's options (record-format.md §5.12)
         names = {(c.contest_id, o.option_id): o.name for c in manifest.contests for o in c.options}
         report.counts = [(r.contest_id, r.option_id, names[(r.contest_id, r.option_id)], r.count)
                          for r in result.results]
@@ -378,8 +379,9 @@ def _verify_ballots(run: _Run, reader: RecordReader, context: ElectionContext, p
             if ct != rct:
                 tally_check.fail(f"tally/encrypted_tally.json: {cid}/{oid} is not the product of the cast "
                                  "ballots")
-        if [(c, o) for c, o, _ in published.entries()] != [(c, o) for c, o, _ in recomputed.entries()]:
-            tally_check.fail("tally/encrypted_tally.json: contests/options differ from the manifest")
+        mismatch = entry_mismatch(context.manifest, published)  # record-format.md §5.12 (manifest order)
+        if mismatch is not None:
+            tally_check.fail(f"tally/encrypted_tally.json: {mismatch}")
     except PilwuError as exc:
         tally_check.fail(str(exc))
 
