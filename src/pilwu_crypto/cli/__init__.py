@@ -3,7 +3,9 @@
 Exit codes, for every command: 0 success / valid; 1 not valid (anything checked that
 fails, including malformed or missing content inside a record); 2 misuse of the
 command, or a record whose root, index or parameters cannot be read at all.  Library
-errors become a one-line reason on stderr, never a traceback.
+errors become a one-line reason on stderr, never a traceback.  Everything printed is
+literal text, control and bidirectional characters escaped (cli/render.py): names and
+messages come from records, and a record must not be able to style or drive the terminal.
 
 Commands: ``demo`` (hold, record and verify a simulated village election; ``--mix``
 also shuffles its ballots through a verifiable mix-net), ``verify``
@@ -49,7 +51,7 @@ class UsageError(Exception):
 
 
 def _fail(message: str, code: int) -> int:
-    render.err.print(f"pilwu: {message}", markup=False, highlight=False)
+    render.err.print(f"pilwu: {message}")
     return code
 
 
@@ -85,9 +87,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise UsageError(f"{out_dir} exists and is not empty; use --force to overwrite it")
     rng = random.Random(args.seed)
     manifest = kuwu_manifest(DEMO_CANDIDATES[: args.candidates], write_in_elements=1 if args.write_ins else 0)
-    render.out.print(f"[bold]pilwu demo[/]: {manifest.name}, group {group.name}, {args.voters} voters "
-                     f"(+{args.challenged} challenged), {args.devices} devices, {args.trustees} trustees "
-                     f"(threshold {args.threshold}, {args.absent} absent at decryption)")
+    render.out.print(render.styled(("pilwu demo", "bold"), f": {manifest.name}, group {group.name}, {args.voters} "
+                                   f"voters (+{args.challenged} challenged), {args.devices} devices, "
+                                   f"{args.trustees} trustees (threshold {args.threshold}, {args.absent} absent "
+                                   "at decryption)"))
     if args.workers is not None and args.workers < 1:
         raise UsageError("--workers must be at least 1")
     workers = args.workers if args.workers is not None else default_workers()
@@ -194,7 +197,7 @@ def cmd_check_ballot(args: argparse.Namespace) -> int:
             chosen = [f"{names[(contest.contest_id, o.option_id)]} x{o.value}" for o in contest.options if o.value]
             render.out.print(f"  {contest.contest_id}: {', '.join(chosen) or '(nothing)'}")
         if report is not None and not report.valid:
-            render.out.print(f"[bold red]But the record does not verify[/]: {report.first_failure()}")
+            render.out.print(render.not_valid_line(report.first_failure(), "But the record does not verify"))
             return EXIT_INVALID
         return EXIT_OK
     verify_ballot(ctx, regs, b)
@@ -203,11 +206,12 @@ def cmd_check_ballot(args: argparse.Namespace) -> int:
                          "(run: pilwu verify RECORD).")
         return EXIT_OK
     if report.valid:
-        render.out.print("[bold green]Counted[/]: the ballot is valid, cast, and the verified tally is the "
-                         "product of every cast ballot in this record, including this one.")
+        render.out.print(render.styled(("Counted", "bold green"), ": the ballot is valid, cast, and the verified "
+                                       "tally is the product of every cast ballot in this record, including "
+                                       "this one."))
         return EXIT_OK
-    render.out.print(f"[bold red]Not verified[/]: the ballot is present, but the record does not verify: "
-                     f"{report.first_failure()}")
+    render.out.print(render.not_valid_line(f"the ballot is present, but the record does not verify: "
+                                           f"{report.first_failure()}", "Not verified"))
     return EXIT_INVALID
 
 
