@@ -23,8 +23,8 @@ class Misuse(Exception):
 
 
 def say(text: str = "") -> None:
-    """One line on stdout, printed literally (paths and ids are never rich markup)."""
-    render.out.print(text, markup=False, highlight=False)
+    """One line on stdout (literal, control characters escaped: cli/render.py)."""
+    render.out.print(text)
 
 
 def one_line(text: str) -> str:
@@ -50,5 +50,5 @@ def step_command(group: str, step: str,
 
 
 def _error(group: str, step: str, message: str, code: int) -> int:
-    render.err.print(f"pilwu {group} {step}: {one_line(message)}", markup=False, highlight=False)
+    render.err.print(f"pilwu {group} {step}: {one_line(message)}")
     return code

@@ -19,15 +19,12 @@ readable); 2 misuse, or a single record that cannot be read at all.
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pilwu_crypto.cli import render
 from pilwu_crypto.cli.steps import EXIT_OK, EXIT_REFUSED, Misuse
 from pilwu_crypto.errors import RecordUnreadable
-from pilwu_crypto.record.io import atomic_write
 from pilwu_crypto.record.layout import INDEX_PATH
 from pilwu_crypto.verify.checks import verify_record
 from pilwu_crypto.verify.executors import MissingExtra, default_workers, verification_executor
@@ -48,14 +45,6 @@ def village_records(root: Path) -> list[Path] | None:
     return found or None
 
 
-def _write_json(target: str, doc: dict[str, Any]) -> None:
-    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    if target == "-":
-        sys.stdout.write(text)
-        return
-    path = Path(target).resolve()
-    atomic_write(path.parent, path.name, text.encode("utf-8"))
-
 
 def cmd_verify(args: argparse.Namespace) -> int:
     root = Path(args.record)
@@ -70,7 +59,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                     report = verify_record(root, progress=progress, allow_test_group=args.insecure_test_group,
                                            executor=executor)
                 if args.json:
-                    _write_json(args.json, report.to_json())
+                    render.write_json(args.json, report.to_json())
                 if args.json != "-":
                     render.print_report(report)
                 return EXIT_OK if report.valid else EXIT_REFUSED
@@ -91,7 +80,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise Misuse(f"cannot use the Dask cluster {args.dask}: {exc}") from None
     valid = all(isinstance(r, VerificationReport) and r.valid for _, r in rows)
     if args.json:
-        _write_json(args.json, {
+        render.write_json(args.json, {
             "schema": SUMMARY_SCHEMA, "version": SUMMARY_VERSION, "directory": str(root), "valid": valid,
             "records": [r.to_json() if isinstance(r, VerificationReport) else {"record": str(root / name),
                                                                                  "valid": False, "error": r}
@@ -100,9 +89,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
         render.out.print(render.villages_table(rows))
         failed = sum(1 for _, r in rows if not (isinstance(r, VerificationReport) and r.valid))
         if failed:
-            render.out.print(f"[bold red]NOT VALID[/]: {failed} of {len(rows)} village records fail")
+            render.out.print(render.not_valid_line(f"{failed} of {len(rows)} village records fail"))
         else:
-            render.out.print(f"[bold green]VALID[/]: all {len(rows)} village records verify.")
+            render.out.print(render.valid_line(f"all {len(rows)} village records verify."))
     return EXIT_OK if valid else EXIT_REFUSED
 
 
