@@ -226,7 +226,7 @@ def test_internal_error_is_one_line_and_not_verified(monkeypatch: pytest.MonkeyP
         raise RuntimeError("simulated bug")
 
     monkeypatch.setattr(verify_cmd, "verify_record", broken)
-    assert cli.main(["verify", "anything", "--quiet", "--workers", "1"]) == 1
+    assert cli.main(["verify", "anything", "--quiet", "--workers", "1"]) == 2  # not verified, never "not valid"
     err = capsys.readouterr().err
     assert "internal error" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 

@@ -299,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0) if isinstance(exc.code, int) else 0
     except Exception as exc:  # a bug, never a verdict: one line, and "not verified"
         return _fail(f"internal error ({type(exc).__name__}: {exc}); nothing was verified, please report this",
-                     EXIT_INVALID)
+                     EXIT_USAGE)
 
 
 if __name__ == "__main__":
