@@ -178,10 +178,14 @@ def test_a_report_inside_the_record_is_refused_before_verifying(pristine: Path, 
     assert res.returncode == 2 and res.stdout == ""
     assert len(res.stderr.strip().splitlines()) == 1 and "inside" in res.stderr and "elsewhere" in res.stderr
     assert not (root / target).exists() and not (root / "report.json").exists()
+
+
+def test_a_summary_inside_the_village_directory_is_refused(pristine: Path, here: Path) -> None:
     villages = here / "villages"
     copy(pristine, villages / "kaliwedi")
     res = pilwu(*VERIFY, str(villages), "--json", str(villages / "summary.json"))
-    assert res.returncode == 2 and not (villages / "summary.json").exists()
+    assert res.returncode == 2 and res.stdout == "" and "inside" in res.stderr
+    assert not (villages / "summary.json").exists()
 
 
 # ---- what is on disk at a listed path ---------------------------------------------------------
