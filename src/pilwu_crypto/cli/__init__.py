@@ -2,10 +2,11 @@
 
 Exit codes, for every command: 0 success / valid; 1 not valid (anything checked that
 fails, including malformed or missing content inside a record); 2 misuse of the
-command, or a record whose root, index or parameters cannot be read at all.  Library
-errors become a one-line reason on stderr, never a traceback.  Everything printed is
-literal text, control and bidirectional characters escaped (cli/render.py): names and
-messages come from records, and a record must not be able to style or drive the terminal.
+command, a record whose root, index or parameters cannot be read at all, or a copy of
+a record that gives a permission or I/O error (nothing verified).  Library errors
+become a one-line reason on stderr, never a traceback.  Everything printed is literal
+text, control and bidirectional characters escaped (cli/render.py): names and messages
+come from records, and a record must not be able to style or drive the terminal.
 
 Commands: ``demo`` (hold, record and verify a simulated village election; ``--mix``
 also shuffles its ballots through a verifiable mix-net), ``verify``
@@ -34,7 +35,7 @@ from pilwu_crypto.election.device import MIN_CODE_CHECK_DIGITS, code_prefix, for
 from pilwu_crypto.election.manifest import Manifest
 from pilwu_crypto.election.plaintext import WRITE_IN_GROUPS, supports_write_ins
 from pilwu_crypto.election.simulation import kuwu_manifest, simulate_election, simulate_mixing
-from pilwu_crypto.errors import EncodingError, InvalidParameters, PilwuError, RecordUnreadable
+from pilwu_crypto.errors import CopyUnreadable, EncodingError, InvalidParameters, PilwuError, RecordUnreadable
 from pilwu_crypto.record.io import RecordReader, write_simulated_election, write_simulated_mix
 from pilwu_crypto.verify.checks import verify_record
 from pilwu_crypto.verify.executors import default_workers, verification_executor
@@ -287,6 +288,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except (UsageError, Misuse) as exc:
         return _fail(f"error: {exc}", EXIT_USAGE)
+    except CopyUnreadable as exc:
+        return _fail(f"cannot read {exc.path} (your copy), nothing verified ({exc.reason})", EXIT_USAGE)
     except RecordUnreadable as exc:
         return _fail(f"cannot read the record: {exc}", EXIT_USAGE)
     except PilwuError as exc:

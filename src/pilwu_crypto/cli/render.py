@@ -31,6 +31,7 @@ from rich.text import Text
 from pilwu_crypto.election.text import visible
 from pilwu_crypto.record.io import atomic_write
 from pilwu_crypto.verify.report import VerificationReport
+from pilwu_crypto.verify.villages import NOT_VALID, NOT_VERIFIED, VillageSummary
 
 
 class LiteralConsole(Console):
@@ -105,7 +106,7 @@ def report_table(report: VerificationReport) -> Table:
     table.add_column("first failure / note", overflow="fold")
     for c in report.checks:
         style = "green" if c.ok else ("yellow" if c.skipped else "bold red")
-        note = c.skipped or (c.failures[0] if c.failures else "")
+        note = c.skipped or (c.failures[0] if c.failures else c.note)
         if c.failure_count > 1:
             note += f"  (+{c.failure_count - 1} more)"
         table.add_row(str(c.number), c.name, str(c.items), styled((c.status, style)), note)
@@ -167,16 +168,46 @@ def print_report(report: VerificationReport) -> None:
         out.print(not_valid_line(report.first_failure()))
 
 
-def villages_table(rows: list[tuple[str, VerificationReport | str]]) -> Table:
-    """One line per village record: name, fingerprint, ballots, verdict (or why unreadable)."""
-    table = Table(title="Village records")
+def villages_table(summary: VillageSummary) -> Table:
+    """One line per entry of a directory of villages: name, fingerprint, ballots, verdict
+    (or why it was not verified); the caption counts sub-directories and records."""
+    others = len(summary.rows) - summary.sub_directories
+    caption = (f"{_count(summary.sub_directories, 'sub-directory', 'sub-directories')}, "
+               f"{_count(summary.records, 'record', 'records')}")
+    caption += f", {_count(others, 'other entry', 'other entries')}" if others else ""
+    table = Table(title="Village records", caption=caption)
     for column, justify in (("village", "left"), ("fingerprint", "left"), ("ballots", "right"),
                             ("verdict", "left")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for name, r in rows:
-        if isinstance(r, str):
-            table.add_row(name, "-", "-", styled((r, "red")))
+    for row in summary.rows:
+        name, r = row.entry.name, row.report
+        if r is None:
+            table.add_row(name, "-", "-", styled(("not verified", "yellow"), f": {row.reason}"))
         else:
             verdict = styled(("valid", "green")) if r.valid else not_valid_line(r.first_failure())
             table.add_row(name, r.fingerprint[:16], str(r.ballots_cast), verdict)
     return table
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def print_villages(summary: VillageSummary) -> None:
+    """The villages table, the files ignored and the one verdict (villages.VillageSummary.status)."""
+    out.print(villages_table(summary))
+    if summary.ignored_files:
+        out.print(f"ignored (left by an operating system): {', '.join(summary.ignored_files)}")
+    bad, unverified, total = summary.count(NOT_VALID), summary.count(NOT_VERIFIED), len(summary.rows)
+    if summary.status == NOT_VALID:
+        also = f"; {unverified} of {total} entries could not be verified" if unverified else ""
+        out.print(not_valid_line(f"{bad} of {_count(summary.records, 'village record', 'village records')} "
+                                 f"fail{also}"))
+    elif summary.status == NOT_VERIFIED:
+        first = next(r for r in summary.rows if r.status == NOT_VERIFIED)
+        out.print(styled(("NOT VERIFIED", "bold yellow"),
+                         f": {unverified} of {total} entries could not be verified (first: {first.entry.name}: "
+                         f"{first.reason}); "
+                         f"{_count(summary.records, 'village record verifies', 'village records verify')}"))
+    else:
+        out.print(valid_line(f"all {summary.records} village records verify."))

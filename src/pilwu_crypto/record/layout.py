@@ -222,6 +222,23 @@ def is_record_path(path: str) -> bool:
             or is_mix_decryption_path(path))
 
 
+# ---- files that operating systems leave (docs/record-format.md §2) --------------------
+OS_JUNK_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+"""File names Finder and Explorer leave in a directory they showed (any depth)."""
+OS_JUNK_PREFIX = "._"
+"""AppleDouble files (``._<name>``, macOS metadata on a non-Apple file system; any depth)."""
+OS_JUNK_DIR = "__MACOSX"
+"""The directory macOS's archiver adds to a zip file (any depth, with anything under it)."""
+
+
+def is_os_junk(path: str) -> bool:
+    """True for a relative path operating systems and file managers leave when a record is
+    copied: such a file, when the index does not list it, is ignored (reported, never read,
+    never a failure).  A listed file is checked as usual, whatever its name."""
+    *directories, name = path.split("/")
+    return name in OS_JUNK_FILES or name.startswith(OS_JUNK_PREFIX) or OS_JUNK_DIR in directories
+
+
 def document_limit(path: str) -> int:
     """The size limit of the JSON document at ``path``: MAX_MIX_DOCUMENT_BYTES for a mix
     stage or mix decryption share (proportional to the mixed list), MAX_DOCUMENT_BYTES

@@ -2,10 +2,12 @@
 
 ``verify_record(root)`` runs the numbered checks below in order and returns a
 VerificationReport; it never raises for a bad record (only RecordUnreadable when the
-root, index or parameters cannot be read at all).  Ballots are streamed once, in
+root, index or parameters cannot be read at all, and CopyUnreadable when the auditor's
+copy gives a permission or I/O error anywhere: then there is no verdict at all).  Ballots are streamed once, in
 constant memory apart from the duplicate guard's digests.
 
- 1 record-files     every indexed file present, no file outside the index, SHA-256s
+ 1 record-files     every indexed file present and regular, no file outside the index
+                    (those operating systems leave are ignored and listed), SHA-256s
  2 parameters       the parameter set is a known one and p, q, g pass their checks
  3 base-hash        H_B recomputed from parameters, manifest, trustees, threshold
  4 key-ceremony     round-1 digests, round-2 reveals and every Schnorr proof, complaints
@@ -47,6 +49,7 @@ from pilwu_crypto.elgamal import PublicKey
 from pilwu_crypto.errors import PilwuError
 from pilwu_crypto.proofs.shuffle import CiphertextVector
 from pilwu_crypto.record.codec import CeremonyRecord
+from pilwu_crypto.record.files import MISSING
 from pilwu_crypto.record.io import RecordReader
 from pilwu_crypto.record.layout import DIGESTS_PATH, MIX_RESULT_PATH, REVEALS_PATH, SHARES_PATH, is_record_path
 from pilwu_crypto.record.mixcodec import PublishedMixResult
@@ -64,7 +67,7 @@ from pilwu_crypto.verify.report import CheckResult, VerificationReport
 Progress = Callable[[str, int, int], None]
 
 CHECKS: list[tuple[str, str]] = [
-    ("record-files", "every indexed file present and unmodified, nothing outside the index"),
+    ("record-files", "every indexed file present, regular and unmodified; nothing else but ignored OS files"),
     ("parameters", "known parameter set; p, q, (p-1)/2q prime, g of order q (or a known curve)"),
     ("base-hash", "H_B = H(parameters, manifest, trustees, threshold)"),
     ("key-ceremony", "commit-then-reveal digests, coefficient and key proofs, complaints"),
@@ -124,31 +127,57 @@ def verify_record(root: Path, progress: Progress = _no_progress, *,
     """Verify the record at ``root``.  ``executor`` runs the ballot blocks (verify/ballots.py;
     None: in this process); the report is the same whichever runs them.  Raises
     RecordUnreadable only when the record's root, index or parameters cannot be read at
-    all; every other problem is a failed
-    check in the returned report.  A record on a test-only group fails check 2 unless
-    ``allow_test_group`` is set (only tests and demos on test groups set it)."""
+    all, and CopyUnreadable (a RecordUnreadable) when any file or directory of the
+    auditor's copy gives a permission or I/O error, even one a check caught: a local
+    read problem is never reported as a fault of the record.  Every other problem is a
+    failed check in the returned report.  A record on a test-only group fails check 2
+    unless ``allow_test_group`` is set (only tests and demos on test groups set it)."""
     reader = RecordReader(root)
-    report = VerificationReport(record=str(root), fingerprint=reader.fingerprint, group=reader.group.name)
-    run = _Run(report, mixnet=reader.has_mixnet())
-    group = reader.group
+    report = _verify(reader, str(root), progress, allow_test_group, executor)
+    reader.raise_copy_error()
+    return report
 
-    # 1 record files -------------------------------------------------------------------
+
+def _check_files(run: _Run, reader: RecordReader) -> None:
+    """Check 1: every listed path is a regular file (missing only when nothing is there),
+    nothing unlisted but the ignored files operating systems leave, every SHA-256 (ballot
+    files: while check 6 streams them)."""
     files = run["record-files"]
-    for path in reader.missing_files():
-        files.fail(f"{path}: listed in the index but missing")
+    kinds = {path: reader.file_kind(path) for path in reader.index_paths()}
+    for path, kind in kinds.items():
+        if kind == MISSING:
+            files.fail(f"{path}: listed in the index but missing")
+        elif kind:
+            files.fail(f"{path}: listed in the index but not a regular file ({kind})")
     for path in reader.extra_files():
         files.fail(f"{path}: present but not listed in the index")
+    ignored = run.report.ignored_files = reader.ignored_files()
+    if ignored:
+        more = f" and {len(ignored) - 5} more" if len(ignored) > 5 else ""
+        files.note = f"ignored (left by an operating system, not listed): {', '.join(ignored[:5])}{more}"
     ballot_files = set(reader.ballot_files())
-    for path in reader.index_paths():
+    for path, kind in kinds.items():
         files.items += 1
         if not is_record_path(path):
             files.fail(f"{path}: listed in the index but not a file of the record layout")
-        if path in ballot_files:
-            continue  # hashed while streamed (check 6)
+        if kind or path in ballot_files:
+            continue  # reported above, or hashed while streamed (check 6)
         try:
             reader.check_file_hash(path)
         except PilwuError as exc:
             files.fail(str(exc))
+    reader.raise_copy_error()  # before the expensive checks: nothing they found would count
+
+
+def _verify(reader: RecordReader, record: str, progress: Progress, allow_test_group: bool,
+            executor: Executor | None) -> VerificationReport:
+    """The checks of :func:`verify_record` on an open reader, in order."""
+    report = VerificationReport(record=record, fingerprint=reader.fingerprint, group=reader.group.name)
+    run = _Run(report, mixnet=reader.has_mixnet())
+    group = reader.group
+
+    # 1 record files -------------------------------------------------------------------
+    _check_files(run, reader)
 
     # 2 parameters ------------------------------------------------------------------------
     params = run["parameters"]

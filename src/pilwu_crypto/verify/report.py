@@ -27,6 +27,8 @@ class CheckResult:
     failure_count: int = 0
     skipped: str = ""
     """Non-empty when the check could not run (its reason); a skipped check is not a pass."""
+    note: str = ""
+    """Something the auditor should know that is not a failure (e.g. ignored files)."""
 
     @property
     def ok(self) -> bool:
@@ -46,7 +48,7 @@ class CheckResult:
     def to_json(self) -> dict[str, Any]:
         return {"number": self.number, "name": self.name, "description": self.description,
                 "status": self.status, "items": self.items, "failure_count": self.failure_count,
-                "failures": list(self.failures), "skipped": self.skipped}
+                "failures": list(self.failures), "skipped": self.skipped, "note": self.note}
 
 
 @dataclass
@@ -62,6 +64,8 @@ class VerificationReport:
     counts: list[tuple[str, str, str, int]] = field(default_factory=list)
     """(contest id, option id, option name, count) as published and verified."""
     checks: list[CheckResult] = field(default_factory=list)
+    ignored_files: list[str] = field(default_factory=list)
+    """Unlisted files operating systems leave (layout.is_os_junk): never read, no failure."""
 
     @property
     def valid(self) -> bool:
@@ -83,4 +87,5 @@ class VerificationReport:
             "ballots_challenged": self.ballots_challenged,
             "counts": [{"contest_id": c, "option_id": o, "name": n, "count": k} for c, o, n, k in self.counts],
             "checks": [c.to_json() for c in self.checks],
+            "ignored_files": list(self.ignored_files),
         }
