@@ -159,7 +159,8 @@ def test_village_directory_names_are_shown_escaped(plain_record: Path, tmp_path:
     res = pilwu("verify", str(villages), "--json", "-", "--quiet", "--workers", "1", INSECURE)
     assert res.returncode == 0 and res.stdout.isascii(), res.stdout
     summary = json.loads(res.stdout)
-    assert sorted(Path(r["record"]).name for r in summary["records"]) == sorted(names)
+    assert sorted(v["name"] for v in summary["villages"]) == sorted(names)
+    assert sorted(Path(v["report"]["record"]).name for v in summary["villages"]) == sorted(names)
 
 
 def test_write_in_names_are_shown_escaped(capsys: pytest.CaptureFixture[str]) -> None:
