@@ -81,6 +81,21 @@ class FormatRefused(RecordUnreadable):
     caller's explicit acceptance (docs/record-format.md §9): nothing was verified."""
 
 
+class CopyUnreadable(RecordUnreadable):
+    """The auditor's own copy of a record cannot be read: a file or directory that exists
+    gives a permission or I/O error.  That is no fault of the record and no verdict on
+    it: nothing was verified (the command line exits 2).  ``path`` is the local path that
+    failed, ``reason`` the operating system's error."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"cannot read {path} (your copy): {reason}")
+        self.path = path
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[type[CopyUnreadable], tuple[str, str]]:
+        return CopyUnreadable, (self.path, self.reason)
+
+
 class UnsupportedEncoding(InvalidParameters):
     """A plaintext encoding the group does not have: write-in text (byte strings) needs an
     elliptic-curve group, since an integer subgroup with a 256-bit q has no injective
@@ -89,6 +104,7 @@ class UnsupportedEncoding(InvalidParameters):
 
 __all__ = [
     "CeremonyError",
+    "CopyUnreadable",
     "DecryptionError",
     "EncodingError",
     "InvalidBallot",

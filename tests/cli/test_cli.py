@@ -7,6 +7,7 @@ demo on the default group checks the default path end to end.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -28,7 +29,8 @@ def no_traceback(res: subprocess.CompletedProcess[str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_record(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A demo record and what the demo printed."""
     out = tmp_path_factory.mktemp("cli") / "record"
     res = pilwu("demo", "--out", str(out), "--voters", "8", "--challenged", "2", "--devices", "2",
                 "--seed", "5", "--quiet", *TEST_GROUP)
@@ -36,7 +38,12 @@ def demo_record(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert "VALID" in res.stdout
     assert "verified counts equal the votes" in res.stdout
     no_traceback(res)
-    return out
+    return out, res.stdout
+
+
+@pytest.fixture(scope="module")
+def demo_record(demo_run: tuple[Path, str]) -> Path:
+    return demo_run[0]
 
 
 def test_demo_default_group_small(tmp_path: Path) -> None:
@@ -139,6 +146,50 @@ def test_check_ballot_cast_and_challenged(demo_record: Path) -> None:
     no_traceback(res)
 
 
+def first_cast_code(record: Path) -> str:
+    for path in sorted((record / "ballots").glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            doc = json.loads(line)
+            if doc["status"] == "cast":
+                return str(doc["ballot"]["confirmation_code"])
+    raise AssertionError("no cast ballot")
+
+
+def test_check_ballot_needs_16_hex_digits(demo_record: Path) -> None:
+    """8 digits (32 bits) would let a device grind a replacement ballot with a matching
+    prefix in about a day on one core: fewer than 16 digits are refused, exit 2, one line."""
+    code = first_cast_code(demo_record)
+    for short in (code[:8], "-".join(code[i:i + 4] for i in (0, 4, 8)) + code[12:15]):
+        res = pilwu("check-ballot", str(demo_record), short, "--quick", INSECURE)
+        assert res.returncode == 2, (short, res.stdout, res.stderr)
+        no_traceback(res)
+        lines = res.stderr.strip().splitlines()
+        assert len(lines) == 1 and "at least the first 16" in lines[0], res.stderr
+        assert res.stdout == ""
+
+
+def test_check_ballot_accepts_the_code_as_printed_on_a_receipt(demo_record: Path) -> None:
+    """Groups of four separated by spaces or dashes, any case; the full code is shown grouped."""
+    code = first_cast_code(demo_record)
+    grouped = " ".join(code[i:i + 4] for i in range(0, 64, 4))
+    for typed in (grouped[:19], grouped[:19].upper().replace(" ", "-"), grouped):
+        res = pilwu("check-ballot", str(demo_record), typed, "--quick", INSECURE)
+        assert res.returncode == 0, (typed, res.stdout, res.stderr)
+        assert f"code {grouped}, status: cast" in res.stdout, res.stdout
+
+
+def test_demo_shows_the_code_in_groups_and_a_check_that_works(demo_run: tuple[Path, str]) -> None:
+    record, printed = demo_run
+    shown = re.search(r"confirmation code, as their device showed it: ((?:[0-9a-f]{4} ){15}[0-9a-f]{4})$",
+                      printed, flags=re.M)
+    assert shown, printed
+    command = re.search(r"pilwu check-ballot (\S+) ([0-9a-f]{4}(?:-[0-9a-f]{4}){3})$", printed, flags=re.M)
+    assert command and command.group(1) == str(record), printed
+    assert shown.group(1).replace(" ", "").startswith(command.group(2).replace("-", ""))
+    res = pilwu("check-ballot", str(record), command.group(2), "--quick", INSECURE)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
 def test_misuse_exits_2_with_one_line(tmp_path: Path, demo_record: Path) -> None:
     cases = [
         ["demo", "--group", "pilwu-test-512"],  # test group without the flag
@@ -179,7 +230,7 @@ def test_internal_error_is_one_line_and_not_verified(monkeypatch: pytest.MonkeyP
         raise RuntimeError("simulated bug")
 
     monkeypatch.setattr(verify_cmd, "verify_record", broken)
-    assert cli.main(["verify", "anything", "--quiet", "--workers", "1"]) == 1
+    assert cli.main(["verify", "anything", "--quiet", "--workers", "1"]) == 2  # not verified, never "not valid"
     err = capsys.readouterr().err
     assert "internal error" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 

@@ -183,6 +183,7 @@ def test_village_directory(records: dict[str, Path], tmp_path: Path) -> None:
     assert "Traceback" not in res.stdout + res.stderr
     assert "gegesik" in res.stdout and "1 of 3 village records fail" in res.stdout
     doc = json.loads(summary.read_text())
-    assert doc["schema"] == "pilwu-verification-summary" and doc["version"] == 1 and not doc["valid"]
-    assert [Path(r["record"]).name for r in doc["records"]] == ["arjawinangun", "gegesik", "kaliwedi"]
-    assert [r["valid"] for r in doc["records"]] == [True, False, True]
+    assert doc["schema"] == "pilwu-verification-summary" and doc["version"] == 2 and not doc["valid"]
+    assert [v["name"] for v in doc["villages"]] == ["arjawinangun", "gegesik", "kaliwedi", "not-a-record"]
+    assert [v["status"] for v in doc["villages"]] == ["valid", "not valid", "valid", "not verified"]
+    assert [v["report"]["valid"] for v in doc["villages"][:3]] == [True, False, True]

@@ -190,10 +190,11 @@ def test_unlisted_symlink_is_reported_and_not_followed(record: Path, tmp_path: P
 
 def test_listed_fifo_does_not_block(record: Path, tmp_path: Path) -> None:
     """A listed path that is not a regular file (here a FIFO inside the record) is reported
-    missing, never opened (opening a FIFO for reading would block)."""
+    as such, never opened (opening a FIFO for reading would block)."""
     (record / "tally" / "result.json").unlink()
     os.mkfifo(record / "tally" / "result.json")
-    assert_refused(record, "tally/result.json", unreadable=False)
+    assert_refused(record, "tally/result.json: listed in the index but not a regular file (a FIFO)",
+                   unreadable=False)
 
 
 def test_zipped_record_is_not_supported(pristine: Path, tmp_path: Path) -> None:

@@ -22,10 +22,14 @@ from pilwu_crypto.algebra.domains import DST_DEVICE_BALLOT, DST_DEVICE_CLOSING
 from pilwu_crypto.algebra.group import Group
 from pilwu_crypto.election.context import ElectionContext, base_hash, ceremony_shares_hash, election_hash
 from pilwu_crypto.election.device import (
+    MIN_CODE_CHECK_DIGITS,
     ChainVerifier,
     ClosingEntry,
     DeviceRegistration,
     VotingDevice,
+    code_prefix,
+    device_order,
+    format_code,
     initial_code,
     next_code,
     signed_message,
@@ -35,7 +39,7 @@ from pilwu_crypto.election.device import (
 )
 from pilwu_crypto.election.manifest import Contest, Manifest, Option
 from pilwu_crypto.election.setup import ElectionSetup
-from pilwu_crypto.errors import InvalidBallot
+from pilwu_crypto.errors import EncodingError, InvalidBallot
 from pilwu_crypto.threshold.dkg import Ceremony
 
 P25519 = 2**255 - 19
@@ -309,3 +313,45 @@ def test_closing_entry_signs_the_challenged_positions(ctx: ElectionContext, devi
     for bad in ([0], [5], [3, 2], [2, 2]):
         with pytest.raises(InvalidBallot, match="are not increasing positions in"):
             device.close(ctx, last, 4, bad)
+
+
+def test_record_order_of_devices_is_the_byte_order_of_their_ids() -> None:
+    """The one order of cast ballots (record-format.md §2): ids by their bytes, a prefix
+    first, each once; not the order of the sorted file names ``ballots/<id>.jsonl``."""
+    assert device_order(["tps-2", "tps-1-b", "tps", "tps-1", "tps"]) == ["tps", "tps-1", "tps-1-b", "tps-2"]
+    assert sorted(f"ballots/{d}.jsonl" for d in ("tps", "tps-2"))[0] == "ballots/tps-2.jsonl"
+    assert device_order(["tps_1", "tps.1", "tps-1", "tps9", "TPS", "tps"]) == ["TPS", "tps", "tps-1", "tps.1",
+                                                                               "tps9", "tps_1"]
+
+
+# ---- codes shown to voters -----------------------------------------------------------------
+def test_codes_are_shown_in_groups_of_four() -> None:
+    code = bytes(range(32)).hex()
+    assert format_code(code) == " ".join(code[i:i + 4] for i in range(0, 64, 4))
+    assert format_code(code[:MIN_CODE_CHECK_DIGITS], "-") == "0001-0203-0405-0607"
+    assert format_code("8f6ccf") == "8f6c cf"
+
+
+@pytest.mark.parametrize("typed, digits", [
+    ("8f6ccf1e1c2ab34a", "8f6ccf1e1c2ab34a"),
+    ("8f6c cf1e 1c2a b34a", "8f6ccf1e1c2ab34a"),
+    ("  8F6C-CF1E-1C2A-B34A\n", "8f6ccf1e1c2ab34a"),
+    ("8f6c cf1e 1c2a b34a 5e", "8f6ccf1e1c2ab34a5e"),
+    ("ab" * 32, "ab" * 32),
+])
+def test_a_code_is_typed_as_printed_on_the_receipt(typed: str, digits: str) -> None:
+    assert code_prefix(typed) == digits
+
+
+@pytest.mark.parametrize("typed, message", [
+    ("8f6ccf1e", "has 8 hex digits; give at least the first 16"),
+    ("8f6c cf1e 1c2a b34", "has 15 hex digits"),
+    ("ab" * 32 + "a", "has 65 hex digits"),
+    ("", "has 0 hex digits"),
+    ("8f6c_cf1e_1c2a_b34a", "is not a confirmation code"),
+    ("8f6ccf1e1c2ab34g", "is not a confirmation code"),
+    ("８f6ccf1e1c2ab34a", "is not a confirmation code"),  # a full-width digit is not hex
+])
+def test_short_or_malformed_codes_are_refused(typed: str, message: str) -> None:
+    with pytest.raises(EncodingError, match=re.escape(message)):
+        code_prefix(typed)

@@ -46,6 +46,32 @@ def test_invalid_manifests_named(make: object, message: str) -> None:
         make()  # type: ignore[operator]
 
 
+UNSAFE_NAMES = ["\x1b[2J", "\x1b]0;title\x07", "Ki \u202eAhmad", "Nyi\nSiti", "tab\there", "\x9bC1",
+                "a\u2066b", "line\u2028break", "\x00"]
+
+
+@pytest.mark.parametrize("bad", UNSAFE_NAMES)
+@pytest.mark.parametrize("make, field", [
+    (lambda bad: Option("cand-1", bad), "option cand-1: name"),
+    (lambda bad: Contest("kuwu", bad, (Option("a", "A"),)), "contest kuwu: name"),
+    (lambda bad: Manifest("e", bad, kuwu().contests), "election e: name"),
+])
+def test_names_with_control_or_bidi_characters_refused(bad: str, make: object, field: str) -> None:
+    """A name people read cannot drive their terminal: refused naming the field and the
+    character, the character itself shown escaped in the message."""
+    with pytest.raises(InvalidManifest, match=f"^{field} has the control or bidirectional character") as info:
+        make(bad)  # type: ignore[operator]
+    message = str(info.value)
+    assert "\\x" in message or "\\u" in message, message
+    assert not any(ch in message for ch in bad if not ch.isprintable()), message
+
+
+def test_names_may_hold_brackets_and_any_script() -> None:
+    """Markup-like text and non-Latin scripts are ordinary names (the terminal shows them literally)."""
+    for name in ["Ki [/] Ahmad", "[conceal]Nyi Siti[/conceal]", "Désa Kaliwedi", "村长", "👩\u200d🌾 joiner"]:
+        assert Option("cand-1", name).name == name
+
+
 def test_manifest_hash_covers_every_field() -> None:
     m = kuwu()
     c = m.contests[0]

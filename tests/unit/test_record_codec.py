@@ -351,6 +351,26 @@ def test_setup_document_is_strict(material: Material) -> None:
             setupcodec.election_setup_from_json(copy.deepcopy(bad))
 
 
+@pytest.mark.parametrize("path, where", [
+    (["name"], "election desa-kaliwedi-2026: name"),
+    (["contests", 0, "name"], "contests[0]: contest kuwu: name"),
+    (["contests", 0, "options", 1, "name"], "contests[0].options[1]: option cand-1: name"),
+])
+def test_manifest_names_with_terminal_controls_refused(path: list[Any], where: str) -> None:
+    """A manifest.json name holding ESC or a bidi override is refused naming its field,
+    whatever its published hash says."""
+    for bad, shown in [("\x1b[2J", "\\x1b"), ("A\u202eB", "\\u202e")]:
+        doc = codec.manifest_to_json(MANIFEST)
+        parent = doc
+        for key in path[:-1]:
+            parent = parent[key]
+        parent[path[-1]] = bad
+        with pytest.raises(MalformedRecord) as info:
+            codec.manifest_from_json(None, json.loads(json.dumps(doc)))
+        assert str(info.value).startswith(f"{where} has the control or bidirectional character {shown} "), \
+            str(info.value)
+
+
 def test_manifest_hash_must_match() -> None:
     doc = codec.manifest_to_json(MANIFEST)
     doc["name"] = "Another name"

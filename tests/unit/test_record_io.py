@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import random
 import re
 from collections.abc import Callable
@@ -27,7 +28,7 @@ from pilwu_crypto.algebra.group import Group
 from pilwu_crypto.algebra.groups import get_group
 from pilwu_crypto.algebra.modp import ModPGroup
 from pilwu_crypto.election.simulation import SimulatedElection, kuwu_manifest, simulate_election
-from pilwu_crypto.errors import FormatRefused, MalformedRecord, PilwuError, RecordUnreadable
+from pilwu_crypto.errors import CopyUnreadable, FormatRefused, MalformedRecord, PilwuError, RecordUnreadable
 from pilwu_crypto.record import (
     RecordExists,
     RecordReader,
@@ -38,6 +39,7 @@ from pilwu_crypto.record import (
 )
 from pilwu_crypto.record.codec import IndexEntry
 from pilwu_crypto.record.layout import FORMAT_VERSION, MAX_LINE_BYTES
+from pilwu_crypto.verify.checks import verify_record
 
 V1 = Path(__file__).resolve().parents[1] / "data" / "record-v1"
 
@@ -391,6 +393,62 @@ def test_missing_and_extra_files(record: Path) -> None:
     (record / BALLOT).unlink()
     with pytest.raises(MalformedRecord, match=f"^{BALLOT}: missing"):
         r.ballot_lines(BALLOT)  # reported at once, before any iteration
+
+
+def test_listed_paths_that_are_not_regular_files(record: Path) -> None:
+    """file_kind tells "missing" (nothing there) from "not a regular file", without opening
+    anything: a listed FIFO is refused without blocking, a directory is not "missing"."""
+    r = RecordReader(record)
+    assert r.file_kind("manifest.json") == "" and r.missing_files() == []
+    (record / "tally" / "result.json").unlink()
+    assert r.file_kind("tally/result.json") == "missing" and r.missing_files() == ["tally/result.json"]
+    os.mkfifo(record / "tally" / "result.json")
+    assert r.file_kind("tally/result.json") == "a FIFO" and r.missing_files() == []
+    with pytest.raises(MalformedRecord, match=r"^tally/result\.json: not a regular file \(a FIFO\)$"):
+        r.check_file_hash("tally/result.json")
+    with pytest.raises(MalformedRecord, match=r"^tally/result\.json: not a regular file \(a FIFO\)$"):
+        r.result()
+    (record / "devices.json").unlink()
+    (record / "devices.json").mkdir()
+    with pytest.raises(MalformedRecord, match=r"^devices\.json: not a regular file \(a directory\)$"):
+        r.devices()
+    (record / "context.json").unlink()
+    (record / "context.json").symlink_to("nowhere.json")
+    assert r.file_kind("context.json") == "a symbolic link to nothing"
+    os.mkfifo(record / "elsewhere")
+    (record / "manifest.json").unlink()
+    (record / "manifest.json").symlink_to("elsewhere")
+    assert r.file_kind("manifest.json") == "a FIFO"
+    assert r.copy_error is None
+    (record / "index.json").unlink()
+    (record / "index.json").mkdir()
+    assert unreadable(record) == "index.json: not a regular file (a directory)"
+
+
+def test_files_operating_systems_leave_are_ignored_only_when_unlisted(record: Path) -> None:
+    junk = [".DS_Store", "Thumbs.db", "__MACOSX/ballots/x.json", "ballots/._device-1.jsonl", "desktop.ini",
+            "tally/shares/.DS_Store"]
+    for name in [*junk, "notes.txt", "ballots/x.DS_Store", "MACOSX/a", "__MACOSX_/a", "_x"]:
+        (record / name).parent.mkdir(parents=True, exist_ok=True)
+        (record / name).write_bytes(b"\0")
+    r = RecordReader(record)
+    assert r.ignored_files() == sorted(junk)
+    assert r.extra_files() == ["MACOSX/a", "__MACOSX_/a", "_x", "ballots/x.DS_Store", "notes.txt"]
+    doc = json.loads((record / "index.json").read_bytes())
+    doc["files"] = sorted([*doc["files"], {"path": ".DS_Store", "sha256": "00" * 32, "size": 1}],
+                          key=lambda e: e["path"])
+    (record / "index.json").write_bytes(codec.dumps_canonical(doc))
+    report = verify_record(record, allow_test_group=True)
+    assert ".DS_Store" not in report.ignored_files
+    assert report.checks[0].failures[-2:] == [".DS_Store: listed in the index but not a file of the record layout",
+                                              ".DS_Store: sha256 does not match the index"]
+
+
+def test_copy_unreadable_names_the_path_and_crosses_processes() -> None:
+    error = pickle.loads(pickle.dumps(CopyUnreadable("/media/usb/record/devices.json", "PermissionError: denied")))
+    assert isinstance(error, RecordUnreadable)
+    assert (error.path, error.reason) == ("/media/usb/record/devices.json", "PermissionError: denied")
+    assert str(error) == "cannot read /media/usb/record/devices.json (your copy): PermissionError: denied"
 
 
 def test_tally_share_file_named_after_its_trustee(record: Path) -> None:

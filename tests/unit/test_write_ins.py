@@ -210,3 +210,18 @@ def test_cast_mix_input_and_counts(env: Env) -> None:
     assert counts[("kuwu", "cand-2")] == 3 and names == {"kuwu": {"Ki Udin": 2}}
     with pytest.raises(InvalidBallot, match="no cast ballots"):
         cast_mix_input(env.ctx, [])
+
+
+@pytest.mark.parametrize(("row", "named"), [
+    ((MixedContest("kuwu", (1, 0, 0), ""),), "mixed ballot 1: 1 contests, the manifest has 2"),
+    ((MixedContest("kuwu", (1, 0, 0, 0), ""), MixedContest("bpd", (1, 0, 0))), "mixed ballot 1, contest kuwu"),
+    ((MixedContest("kuwu", (1, 0, 0), "X"), MixedContest("bpd", (1, 0, 0), "Y")), "mixed ballot 1, contest bpd"),
+    ((MixedContest("kuwu", (1, 0, 0)), MixedContest("bpd", (1, 0, 0))), "mixed ballot 1, contest kuwu"),
+    ((MixedContest("bpd", (1, 0, 0)), MixedContest("kuwu", (1, 0, 0), "")), "mixed ballot 1, contest bpd"),
+])
+def test_counting_mixed_ballots_of_another_manifest_names_them(row: tuple[MixedContest, ...], named: str) -> None:
+    """A ballot not of the manifest's shape (another election's) is refused by name, never a
+    KeyError or a ValueError from the counting."""
+    good = (MixedContest("kuwu", (0, 1, 0), ""), MixedContest("bpd", (0, 2, 1)))
+    with pytest.raises(InvalidBallot, match=f"^{named}"):
+        count_mixed(WRITE_IN, [good, row])

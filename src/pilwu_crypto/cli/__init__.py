@@ -2,8 +2,11 @@
 
 Exit codes, for every command: 0 success / valid; 1 not valid (anything checked that
 fails, including malformed or missing content inside a record); 2 misuse of the
-command, or a record whose root, index or parameters cannot be read at all.  Library
-errors become a one-line reason on stderr, never a traceback.
+command, a record whose root, index or parameters cannot be read at all, or a copy of
+a record that gives a permission or I/O error (nothing verified).  Library errors
+become a one-line reason on stderr, never a traceback.  Everything printed is literal
+text, control and bidirectional characters escaped (cli/render.py): names and messages
+come from records, and a record must not be able to style or drive the terminal.
 
 Commands: ``demo`` (hold, record and verify a simulated village election; ``--mix``
 also shuffles its ballots through a verifiable mix-net), ``verify``
@@ -28,10 +31,11 @@ from pilwu_crypto.algebra.groups import DEFAULT_GROUP, TEST_ONLY_GROUPS, get_gro
 from pilwu_crypto.cli import bench, mix, mixdecrypt, render, trustee, verify, vmn
 from pilwu_crypto.cli.steps import Misuse
 from pilwu_crypto.election.ballot import verify_ballot, verify_challenged
+from pilwu_crypto.election.device import MIN_CODE_CHECK_DIGITS, code_prefix, format_code
 from pilwu_crypto.election.manifest import Manifest
 from pilwu_crypto.election.plaintext import WRITE_IN_GROUPS, supports_write_ins
 from pilwu_crypto.election.simulation import kuwu_manifest, simulate_election, simulate_mixing
-from pilwu_crypto.errors import InvalidParameters, PilwuError, RecordUnreadable
+from pilwu_crypto.errors import CopyUnreadable, EncodingError, InvalidParameters, PilwuError, RecordUnreadable
 from pilwu_crypto.record.io import RecordReader, write_simulated_election, write_simulated_mix
 from pilwu_crypto.verify.checks import verify_record
 from pilwu_crypto.verify.executors import default_workers, verification_executor
@@ -49,7 +53,7 @@ class UsageError(Exception):
 
 
 def _fail(message: str, code: int) -> int:
-    render.err.print(f"pilwu: {message}", markup=False, highlight=False)
+    render.err.print(f"pilwu: {message}")
     return code
 
 
@@ -85,9 +89,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise UsageError(f"{out_dir} exists and is not empty; use --force to overwrite it")
     rng = random.Random(args.seed)
     manifest = kuwu_manifest(DEMO_CANDIDATES[: args.candidates], write_in_elements=1 if args.write_ins else 0)
-    render.out.print(f"[bold]pilwu demo[/]: {manifest.name}, group {group.name}, {args.voters} voters "
-                     f"(+{args.challenged} challenged), {args.devices} devices, {args.trustees} trustees "
-                     f"(threshold {args.threshold}, {args.absent} absent at decryption)")
+    render.out.print(render.styled(("pilwu demo", "bold"), f": {manifest.name}, group {group.name}, {args.voters} "
+                                   f"voters (+{args.challenged} challenged), {args.devices} devices, "
+                                   f"{args.trustees} trustees (threshold {args.threshold}, {args.absent} absent "
+                                   "at decryption)"))
     if args.workers is not None and args.workers < 1:
         raise UsageError("--workers must be at least 1")
     workers = args.workers if args.workers is not None else default_workers()
@@ -151,16 +156,19 @@ def _demo(args: argparse.Namespace, group: Group, manifest: Manifest, rng: rando
                     return _fail("the mixed write-in names differ from those the voters wrote", EXIT_INVALID)
                 render.out.print("The mixed write-in names are exactly those the voters wrote.")
         if sim.cast:
-            code = sim.cast[0].confirmation_code.hex()[:16]
-            render.out.print(f"A voter checks their ballot with: pilwu check-ballot {out_dir} {code}")
+            code = sim.cast[0].confirmation_code.hex()
+            render.out.print(f"The first voter's confirmation code, as their device showed it: {format_code(code)}")
+            render.out.print(f"A voter checks their ballot with at least its first {MIN_CODE_CHECK_DIGITS} hex "
+                             f"digits: pilwu check-ballot {out_dir} {format_code(code[:MIN_CODE_CHECK_DIGITS], '-')}")
     return EXIT_OK if report.valid else EXIT_INVALID
 
 
 # ---- check-ballot --------------------------------------------------------------------------
 def cmd_check_ballot(args: argparse.Namespace) -> int:
-    code = args.code.strip().lower()
-    if not 8 <= len(code) <= 64 or any(ch not in "0123456789abcdef" for ch in code):
-        raise UsageError("CODE must be 8 to 64 hexadecimal characters of a confirmation code")
+    try:
+        code = code_prefix(args.code)
+    except EncodingError as exc:
+        raise UsageError(f"CODE: {exc}") from None
     reader = RecordReader(Path(args.record))
     matches = []
     for path in reader.ballot_files():
@@ -168,15 +176,15 @@ def cmd_check_ballot(args: argparse.Namespace) -> int:
             if line.ballot.confirmation_code.hex().startswith(code):
                 matches.append(line)
     if not matches:
-        render.out.print(f"No ballot with confirmation code {code} is in this record.")
+        render.out.print(f"No ballot with confirmation code {format_code(code)} is in this record.")
         return EXIT_INVALID
     if len(matches) > 1:
-        render.out.print(f"{len(matches)} ballots start with {code}; give more characters of the code.")
+        render.out.print(f"{len(matches)} ballots start with {format_code(code)}; give more digits of the code.")
         return EXIT_INVALID
     line = matches[0]
     b = line.ballot
     render.out.print(f"Ballot {b.ballot_id} from device {b.device_id} ({line.path}:{line.line_no}), "
-                     f"code {b.confirmation_code.hex()}, status: {line.status}")
+                     f"code {format_code(b.confirmation_code.hex())}, status: {line.status}")
     report = (verify_record(Path(args.record), allow_test_group=args.insecure_test_group)
               if not args.quick else None)
     manifest = reader.manifest()
@@ -196,7 +204,7 @@ def cmd_check_ballot(args: argparse.Namespace) -> int:
             chosen = [f"{names[(contest.contest_id, o.option_id)]} x{o.value}" for o in contest.options if o.value]
             render.out.print(f"  {contest.contest_id}: {', '.join(chosen) or '(nothing)'}")
         if report is not None and not report.valid:
-            render.out.print(f"[bold red]But the record does not verify[/]: {report.first_failure()}")
+            render.out.print(render.not_valid_line(report.first_failure(), "But the record does not verify"))
             return EXIT_INVALID
         return EXIT_OK
     verify_ballot(ctx, regs, b)
@@ -205,11 +213,12 @@ def cmd_check_ballot(args: argparse.Namespace) -> int:
                          "(run: pilwu verify RECORD).")
         return EXIT_OK
     if report.valid:
-        render.out.print("[bold green]Counted[/]: the ballot is valid, cast, and the verified tally is the "
-                         "product of every cast ballot in this record, including this one.")
+        render.out.print(render.styled(("Counted", "bold green"), ": the ballot is valid, cast, and the verified "
+                                       "tally is the product of every cast ballot in this record, including "
+                                       "this one."))
         return EXIT_OK
-    render.out.print(f"[bold red]Not verified[/]: the ballot is present, but the record does not verify: "
-                     f"{report.first_failure()}")
+    render.out.print(render.not_valid_line(f"the ballot is present, but the record does not verify: "
+                                           f"{report.first_failure()}", "Not verified"))
     return EXIT_INVALID
 
 
@@ -257,7 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     chk = sub.add_parser("check-ballot", help="look up a confirmation code in a record")
     chk.add_argument("record", help="the record directory")
-    chk.add_argument("code", help="the confirmation code shown to the voter (at least 8 hex characters)")
+    chk.add_argument("code", help=f"the confirmation code shown to the voter: at least its first "
+                                  f"{MIN_CODE_CHECK_DIGITS} hex digits, in groups separated by spaces "
+                                  "(quoted) or dashes, as on the receipt")
     chk.add_argument("--quick", action="store_true", help="check the ballot only, not the whole record")
     chk.add_argument("--insecure-test-group", action="store_true",
                      help="accept a record on a test-only group (never a real election)")
@@ -279,6 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except (UsageError, Misuse) as exc:
         return _fail(f"error: {exc}", EXIT_USAGE)
+    except CopyUnreadable as exc:
+        return _fail(f"cannot read {exc.path} (your copy), nothing verified ({exc.reason})", EXIT_USAGE)
     except RecordUnreadable as exc:
         return _fail(f"cannot read the record: {exc}", EXIT_USAGE)
     except PilwuError as exc:
@@ -291,7 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0) if isinstance(exc.code, int) else 0
     except Exception as exc:  # a bug, never a verdict: one line, and "not verified"
         return _fail(f"internal error ({type(exc).__name__}: {exc}); nothing was verified, please report this",
-                     EXIT_INVALID)
+                     EXIT_USAGE)
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ def register(sub: Any) -> None:
 
 
 def _error(message: str, code: int) -> int:
-    render.err.print(f"pilwu bench: {one_line(message)}", markup=False, highlight=False)
+    render.err.print(f"pilwu bench: {one_line(message)}")
     return code
 
 
@@ -112,7 +112,7 @@ def bench_table(report: BenchReport) -> Table:
     for i, r in enumerate(report.rows, 1):
         mark = "*" if _note(report, r) else ""
         if r.seconds_per_item is None or r.pe is None:
-            table.add_row(f"{i}{mark}", r.name, "", "[yellow]n/a[/]", "[yellow]n/a[/]")
+            table.add_row(f"{i}{mark}", r.name, "", render.styled(("n/a", "yellow")), render.styled(("n/a", "yellow")))
             continue
         table.add_row(f"{i}{mark}", r.name, str(r.items), fmt_seconds(r.seconds_per_item), fmt_pe(r.pe))
     return table

@@ -38,8 +38,8 @@ def hex_prefix(value: str, what: str, minimum: int = MIN_FINGERPRINT_DIGITS, max
 
 
 def say(text: str = "") -> None:
-    """One line on stdout, printed literally (paths and ids are never rich markup)."""
-    render.out.print(text, markup=False, highlight=False)
+    """One line on stdout (literal, control characters escaped: cli/render.py)."""
+    render.out.print(text)
 
 
 def one_line(text: str) -> str:
@@ -65,5 +65,5 @@ def step_command(group: str, step: str,
 
 
 def _error(group: str, step: str, message: str, code: int) -> int:
-    render.err.print(f"pilwu {group} {step}: {one_line(message)}", markup=False, highlight=False)
+    render.err.print(f"pilwu {group} {step}: {one_line(message)}")
     return code

@@ -144,7 +144,7 @@ _P = TypeVar("_P", bound=argparse.ArgumentParser)
 
 
 def _warn(text: str) -> None:
-    render.err.print(f"pilwu: warning: {text}", markup=False, highlight=False)
+    render.err.print(f"pilwu: warning: {text}")
 
 
 

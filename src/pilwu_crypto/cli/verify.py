@@ -3,58 +3,50 @@
 ``pilwu verify PATH [--workers N] [--dask ADDRESS|local] [--json PATH] [--quiet]``
 
 - PATH is a record (it holds index.json) or a directory whose sub-directories are
-  records, one per village election: then every record is verified through the same
-  executor and one summary table follows (village, fingerprint, ballots, verdict).
+  records, one per village election: then every entry of it is a row of one summary
+  table (village, fingerprint, ballots, verdict), verified through the same executor
+  when it is a record (verify/villages.py says what the other entries get).
 - ``--workers N`` (default: the CPUs this process may use): a local process pool;
   ``--workers 1`` verifies in this process.  ``--dask ADDRESS`` uses a Dask cluster's
   client executor and takes precedence over ``--workers``; ``--dask local`` starts a
   LocalCluster of ``--workers`` processes.  Without the optional extra
   ``pilwu-crypto[dask]``, ``--dask`` exits 2 naming it.  Reports are identical
   whichever executor runs (verify/executors.py).
+- ``--json PATH`` inside PATH (after resolving symbolic links) is refused before
+  anything is verified: the report would change what it reports on.
 
-Exit codes: 0 every record valid; 1 some record not valid (or, in a directory, not
-readable); 2 misuse, or a single record that cannot be read at all.
+Exit codes: 0 valid (every record, every village); 1 some record not valid; 2 not
+verified: misuse, a record that cannot be read at all or a copy that gives a
+permission or I/O error, or, in a directory of villages, no village not valid but
+some entry that could not be verified.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pilwu_crypto.cli import render
-from pilwu_crypto.cli.steps import EXIT_OK, EXIT_REFUSED, Misuse
-from pilwu_crypto.errors import RecordUnreadable
-from pilwu_crypto.record.io import atomic_write
-from pilwu_crypto.record.layout import INDEX_PATH
+from pilwu_crypto.cli.steps import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, Misuse
 from pilwu_crypto.verify.checks import verify_record
 from pilwu_crypto.verify.executors import MissingExtra, default_workers, verification_executor
 from pilwu_crypto.verify.report import VerificationReport
+from pilwu_crypto.verify.villages import NOT_VALID, NOT_VERIFIED, VALID, verify_villages, village_entries
 
 _P = TypeVar("_P", bound=argparse.ArgumentParser)
 
-SUMMARY_SCHEMA = "pilwu-verification-summary"
-SUMMARY_VERSION = 1
+SUMMARY_EXIT = {VALID: EXIT_OK, NOT_VALID: EXIT_REFUSED, NOT_VERIFIED: EXIT_USAGE}
 
 
-def village_records(root: Path) -> list[Path] | None:
-    """The records under a directory of village records (sub-directories holding index.json,
-    sorted by name); None when ``root`` is itself a record or not such a directory."""
-    if not root.is_dir() or (root / INDEX_PATH).exists():
-        return None
-    found = sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink() and (p / INDEX_PATH).is_file())
-    return found or None
-
-
-def _write_json(target: str, doc: dict[str, Any]) -> None:
-    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    if target == "-":
-        sys.stdout.write(text)
+def refuse_report_inside(target: str | None, root: Path) -> None:
+    """Misuse when the report ``target`` resolves inside ``root``: written there it would be
+    an unlisted file of the record (or a new entry among the villages) on the next run."""
+    if target is None or target == "-":
         return
-    path = Path(target).resolve()
-    atomic_write(path.parent, path.name, text.encode("utf-8"))
+    where, inside = Path(target).resolve(), root.resolve()
+    if where == inside or inside in where.parents:
+        raise Misuse(f"--json {target}: inside {root}, which is being verified; write the report elsewhere")
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -62,49 +54,34 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise Misuse("--workers must be at least 1")
     workers = args.workers if args.workers is not None else default_workers()
-    villages = village_records(root)
+    refuse_report_inside(args.json, root)
+    villages = village_entries(root)
     try:
         with verification_executor(workers, args.dask) as executor:
-            if villages is None:
+            def verify(record: Path) -> VerificationReport:
                 with render.progress_bars(not args.quiet) as progress:
-                    report = verify_record(root, progress=progress, allow_test_group=args.insecure_test_group,
-                                           executor=executor, accept_format_v1=args.accept_format_v1)
+                    return verify_record(record, progress=progress, allow_test_group=args.insecure_test_group,
+                                         executor=executor, accept_format_v1=args.accept_format_v1)
+
+            if villages is None:
+                report = verify(root)
                 if args.json:
-                    _write_json(args.json, report.to_json())
+                    render.write_json(args.json, report.to_json())
                 if args.json != "-":
                     render.print_report(report)
                 return EXIT_OK if report.valid else EXIT_REFUSED
-            rows: list[tuple[str, VerificationReport | str]] = []
-            for record in villages:
-                try:
-                    with render.progress_bars(not args.quiet) as progress:
-                        rows.append((record.name, verify_record(record, progress=progress,
-                                                                allow_test_group=args.insecure_test_group,
-                                                                executor=executor,
-                                                                accept_format_v1=args.accept_format_v1)))
-                except RecordUnreadable as exc:
-                    rows.append((record.name, f"cannot be read: {exc}"))
+            summary = verify_villages(root, *villages, verify)
     except MissingExtra as exc:
         raise Misuse(str(exc)) from None
     except (OSError, TimeoutError) as exc:
         if args.dask is None:
             raise
         raise Misuse(f"cannot use the Dask cluster {args.dask}: {exc}") from None
-    valid = all(isinstance(r, VerificationReport) and r.valid for _, r in rows)
     if args.json:
-        _write_json(args.json, {
-            "schema": SUMMARY_SCHEMA, "version": SUMMARY_VERSION, "directory": str(root), "valid": valid,
-            "records": [r.to_json() if isinstance(r, VerificationReport) else {"record": str(root / name),
-                                                                                 "valid": False, "error": r}
-                        for name, r in rows]})
+        render.write_json(args.json, summary.to_json())
     if args.json != "-":
-        render.out.print(render.villages_table(rows))
-        failed = sum(1 for _, r in rows if not (isinstance(r, VerificationReport) and r.valid))
-        if failed:
-            render.out.print(f"[bold red]NOT VALID[/]: {failed} of {len(rows)} village records fail")
-        else:
-            render.out.print(f"[bold green]VALID[/]: all {len(rows)} village records verify.")
-    return EXIT_OK if valid else EXIT_REFUSED
+        render.print_villages(summary)
+    return SUMMARY_EXIT[summary.status]
 
 
 def register(sub: argparse._SubParsersAction[_P]) -> None:

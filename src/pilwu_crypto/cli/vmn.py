@@ -12,8 +12,6 @@ equation, or the file that does not parse); 2 misuse or an unreadable protocol-i
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,6 @@ from pilwu_crypto.cli import render
 from pilwu_crypto.cli.steps import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, one_line, say
 from pilwu_crypto.interop.verificatum import SESSION_TYPES, ProtInfoError, VerificationResult, verify_transcript
 from pilwu_crypto.interop.verificatum.protinfo import SID_RE
-from pilwu_crypto.record.io import atomic_write
 
 
 def register(sub: Any) -> None:
@@ -45,7 +42,7 @@ def register(sub: Any) -> None:
 
 
 def _error(message: str, code: int) -> int:
-    render.err.print(f"pilwu verify-vmn: {one_line(message)}", markup=False, highlight=False)
+    render.err.print(f"pilwu verify-vmn: {one_line(message)}")
     return code
 
 
@@ -69,21 +66,13 @@ def cmd_verify_vmn(args: argparse.Namespace) -> int:
     report = result.to_json()
     report["seconds"] = round(elapsed, 3)
     if args.json:
-        _write_json(args.json, report)
+        render.write_json(args.json, report)
     if args.json != "-":
         _print_summary(result, elapsed)
     if result.valid:
         return EXIT_OK
     return _error(f"not valid: {result.failure}", EXIT_REFUSED)
 
-
-def _write_json(target: str, report: dict[str, Any]) -> None:
-    text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
-    if target == "-":
-        sys.stdout.write(text)
-        return
-    path = Path(target).resolve()
-    atomic_write(path.parent, path.name, text.encode("utf-8"))
 
 
 def _print_summary(result: VerificationResult, elapsed: float) -> None:
@@ -102,20 +91,19 @@ def _print_summary(result: VerificationResult, elapsed: float) -> None:
         for s in result.shufflers:
             for p in s.proofs:
                 style = "green" if p.valid else "bold red"
-                table.add_row(str(s.party), p.proof, f"[{style}]{'valid' if p.valid else 'rejected'}[/]",
+                table.add_row(str(s.party), p.proof, render.styled(("valid" if p.valid else "rejected", style)),
                               p.reason or f"{p.challenge:x}")
         dec = result.decryption
         if dec is not None:
             style = "green" if dec.valid else "bold red"
             table.add_row(",".join(map(str, dec.delta)), "decryption",
-                          f"[{style}]{'valid' if dec.valid else 'rejected'}[/]", dec.reason or f"{dec.challenge:x}")
+                          render.styled(("valid" if dec.valid else "rejected", style)),
+                          dec.reason or f"{dec.challenge:x}")
         render.out.print(table)
     for note in result.notes:
         say(f"note      {note}")
     if result.valid:
         extra = f", {len(result.plaintexts)} plaintexts match" if result.plaintexts is not None else ""
-        render.out.print(f"[bold green]VALID[/]: {result.valid_shuffles} valid shuffle proofs{extra} "
-                         f"({elapsed:.2f} s)")
+        render.out.print(render.valid_line(f"{result.valid_shuffles} valid shuffle proofs{extra} ({elapsed:.2f} s)"))
     else:
-        render.out.print("[bold red]NOT VALID[/]: ", end="")
-        say(str(result.failure))
+        render.out.print(render.not_valid_line(str(result.failure)))

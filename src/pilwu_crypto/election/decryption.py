@@ -23,7 +23,7 @@ from pilwu_crypto.algebra.group import Element
 from pilwu_crypto.algebra.transcript import Transcript
 from pilwu_crypto.election.ballot import EncryptedBallot
 from pilwu_crypto.election.context import ElectionContext
-from pilwu_crypto.election.tally import EncryptedTally, tally_ballots
+from pilwu_crypto.election.tally import EncryptedTally, entry_mismatch, tally_ballots
 from pilwu_crypto.elgamal import DiscreteLog
 from pilwu_crypto.errors import DecryptionError, InvalidProof, NotEnoughShares
 from pilwu_crypto.proofs.decryption import DecryptionProof
@@ -107,7 +107,14 @@ def decrypt_recomputed_tally(context: ElectionContext, trustee: KeyedTrustee,
 def decrypt_tally(context: ElectionContext, tally: EncryptedTally, shares: Sequence[TrusteeTallyShare],
                   verification_keys: Mapping[int, Element]) -> TallyResult:
     """Check every trustee's proofs, drop (and name) invalid ones, combine t valid
-    shares per entry and solve the bounded discrete logs."""
+    shares per entry and solve the bounded discrete logs.
+
+    Only a tally whose entries are exactly the manifest's options in manifest order is
+    decrypted (DecryptionError naming the first offending entry otherwise): the counts
+    are published per option of the manifest (record-format.md §5.12, §5.14)."""
+    mismatch = entry_mismatch(context.manifest, tally)  # record-format.md §5.12: the manifest's entries, in order
+    if mismatch is not None:
+        raise DecryptionError(f"encrypted tally: {mismatch}; only a tally of the manifest's options is decrypted")
     entries = list(tally.entries())
     by_index: dict[int, TrusteeTallyShare] = {}
     rejected: dict[int, str] = {}

@@ -43,7 +43,7 @@ from pilwu_crypto.algebra.domains import DST_CODE, DST_CODE_SEED, DST_DEVICE_BAL
 from pilwu_crypto.algebra.hashing import tagged_hash, text, u32
 from pilwu_crypto.election.context import ElectionContext
 from pilwu_crypto.election.manifest import check_id
-from pilwu_crypto.errors import InvalidBallot, InvalidManifest
+from pilwu_crypto.errors import EncodingError, InvalidBallot, InvalidManifest
 
 PUBLIC_KEY_SIZE = 32
 """Bytes of a raw Ed25519 public key (RFC 8032 §5.1.5)."""
@@ -55,6 +55,17 @@ DEVICE_DSTS = frozenset({DST_DEVICE_BALLOT, DST_DEVICE_CLOSING})
 """The only tags a device signs under."""
 MAX_BALLOTS_PER_DEVICE = 2**32 - 1
 """A ballot count must fit the u32 of the closing entry."""
+
+
+def device_order(device_ids: Iterable[str]) -> list[str]:
+    """The distinct ``device_ids`` in record order: ascending by the bytes of the id's UTF-8
+    (here ASCII) encoding, so ``tps`` < ``tps-1`` < ``tps-1-b`` < ``tps-2``.
+
+    The one definition of the order of cast ballots (devices in this order, each in chain
+    order), which the verifier, the mix servers and the trustees must share: sorting the
+    file names ``ballots/<id>.jsonl`` instead would put ``tps-2`` before ``tps``, as
+    ``-`` sorts before ``.`` (docs/record-format.md §2, "Order of the ballots")."""
+    return sorted(set(device_ids), key=lambda d: d.encode("utf-8"))
 
 
 def device_id_checked(value: object, what: str = "device id") -> str:
@@ -222,6 +233,39 @@ def initial_code(context: ElectionContext, device_id: str) -> bytes:
 def next_code(context: ElectionContext, device_id: str, previous_code: bytes, ballot_digest: bytes) -> bytes:
     """code_k = H(DST_CODE, H_E, device_id, code_k-1, ballot_digest_k)."""
     return tagged_hash(DST_CODE, [context.election_hash, text(device_id), previous_code, ballot_digest])
+
+
+# ---- codes shown to voters ----------------------------------------------------------------
+CODE_GROUP_DIGITS = 4
+"""Hex digits per group when a code is shown to a voter or printed on a receipt."""
+MIN_CODE_CHECK_DIGITS = 16
+"""Fewest hex digits of a confirmation code a voter's look-up accepts (64 bits).
+
+A device that replaces a cast ballot must publish another ballot whose code starts with
+the k digits the voter checks: about 16^k = 2^(4k) tries, 2^64 at 16 digits, while 8
+digits (2^32) take about a day on one core (docs/threat-model.md §4)."""
+
+
+def format_code(digits: str, sep: str = " ") -> str:
+    """Hex digits of a confirmation code (all 64, or the first ones) as a voter sees them:
+    groups of four separated by ``sep`` (``8f6c cf1e 1c2a b34a …``; ``-`` for a command line).
+    Every place that shows a code to a voter uses this, so screen, receipt and record agree."""
+    return sep.join(digits[i:i + CODE_GROUP_DIGITS] for i in range(0, len(digits), CODE_GROUP_DIGITS))
+
+
+def code_prefix(typed: str) -> str:
+    """The lowercase hex digits of a code a voter typed, as printed on a receipt: any case,
+    groups separated by spaces or dashes.  EncodingError unless they are hex digits, at
+    least MIN_CODE_CHECK_DIGITS of them and at most the code's 64."""
+    digits = "".join(typed.split()).replace("-", "").lower()
+    if any(ch not in "0123456789abcdef" for ch in digits):
+        raise EncodingError(f"{typed!r} is not a confirmation code: hex digits 0-9 a-f only, groups "
+                            "separated by spaces or dashes")
+    if not MIN_CODE_CHECK_DIGITS <= len(digits) <= 2 * CODE_SIZE:
+        raise EncodingError(f"{typed!r} has {len(digits)} hex digits; give at least the first "
+                            f"{MIN_CODE_CHECK_DIGITS} of the confirmation code (at most its {2 * CODE_SIZE}): "
+                            "with fewer, a device could find a replacement ballot whose code matches them")
+    return digits
 
 
 def _check_count(n: object, device_id: str) -> None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from pilwu_crypto.algebra.domains import DST_MANIFEST
 from pilwu_crypto.algebra.hashing import tagged_hash, text, u32
+from pilwu_crypto.election.text import escape_character, first_unsafe
 from pilwu_crypto.errors import InvalidManifest
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -41,8 +42,15 @@ def check_id(value: object, what: str) -> str:
 
 
 def _check_name(value: object, what: str) -> str:
+    """A name people read (election, contest, option): non-empty text of at most
+    MAX_NAME_LENGTH characters, without control or bidirectional characters (election/text.py),
+    which could make a terminal show something else than the record holds."""
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_NAME_LENGTH:
         raise InvalidManifest(f"{what}: name must be non-empty text of at most {MAX_NAME_LENGTH} characters")
+    at = first_unsafe(value)
+    if at is not None:
+        raise InvalidManifest(f"{what}: name has the control or bidirectional character "
+                              f"{escape_character(value[at])} at position {at + 1}; names must be plain text")
     return value
 
 

@@ -145,8 +145,8 @@ def ballot_vector(layout: MixLayout, ballot: EncryptedBallot) -> CiphertextVecto
 
 def cast_mix_input(context: ElectionContext, ballots: Iterable[EncryptedBallot]) -> list[CiphertextVector]:
     """The first stage's input: the mix vector of every cast ballot, in the order given
-    (the record's order: devices by id, each in chain order).  InvalidBallot on an empty
-    list (nothing to mix)."""
+    (the record's order: devices as election/device.py device_order sorts them, each in
+    chain order).  InvalidBallot on an empty list (nothing to mix)."""
     layout = mix_layout(context)
     out = [ballot_vector(layout, b) for b in ballots]
     if not out:
@@ -254,10 +254,13 @@ def invalid_write_ins(manifest: Manifest, ballots: Iterable[MixedBallot]) -> dic
 def count_mixed(manifest: Manifest, ballots: Iterable[MixedBallot]
                 ) -> tuple[dict[tuple[str, str], int], dict[str, dict[str, int]]]:
     """Votes per (contest id, option id) and, per contest with write-ins, how often each
-    non-empty name was written.  Names are compared exactly as decoded."""
+    non-empty name was written.  Names are compared exactly as decoded.  InvalidBallot
+    naming the mixed ballot and contest for a ballot not of the manifest's shape (its
+    contests, their options and write-ins, as decode_row produces them)."""
     counts = {(c.contest_id, o.option_id): 0 for c in manifest.contests for o in c.options}
     names: dict[str, dict[str, int]] = {c.contest_id: {} for c in manifest.contests if c.write_in_elements}
-    for ballot in ballots:
+    for i, ballot in enumerate(ballots):
+        _check_mixed_shape(manifest, ballot, f"mixed ballot {i}")  # record-format.md §5.15 mixnet/result.json
         for contest, mixed in zip(manifest.contests, ballot, strict=True):
             for option, v in zip(contest.options, mixed.votes, strict=True):
                 counts[(contest.contest_id, option.option_id)] += v
@@ -265,3 +268,16 @@ def count_mixed(manifest: Manifest, ballots: Iterable[MixedBallot]
                 per = names[contest.contest_id]
                 per[mixed.write_in] = per.get(mixed.write_in, 0) + 1
     return counts, names
+
+
+def _check_mixed_shape(manifest: Manifest, ballot: MixedBallot, what: str) -> None:
+    """InvalidBallot unless ``ballot`` has the manifest's contests in order, one vote per
+    option, and a write-in exactly for the contests that take write-ins."""
+    if len(ballot) != len(manifest.contests):
+        raise InvalidBallot(f"{what}: {len(ballot)} contests, the manifest has {len(manifest.contests)}")
+    for contest, mixed in zip(manifest.contests, ballot, strict=True):
+        if (mixed.contest_id != contest.contest_id or len(mixed.votes) != len(contest.options)
+                or (mixed.write_in is None) != (contest.write_in_elements == 0)):
+            raise InvalidBallot(f"{what}, contest {mixed.contest_id}: not the manifest's contest "
+                                f"{contest.contest_id} ({len(contest.options)} options, "
+                                f"{'a' if contest.write_in_elements else 'no'} write-in)")

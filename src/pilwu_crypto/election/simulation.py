@@ -23,7 +23,7 @@ from pilwu_crypto.election.ballot import (
 )
 from pilwu_crypto.election.context import ElectionContext, base_hash, ceremony_shares_hash, election_hash
 from pilwu_crypto.election.decryption import TallyResult, TrusteeTallyShare, decrypt_tally, trustee_decrypt
-from pilwu_crypto.election.device import ClosingEntry, DeviceRegistration, VotingDevice, initial_code
+from pilwu_crypto.election.device import ClosingEntry, DeviceRegistration, VotingDevice, device_order, initial_code
 from pilwu_crypto.election.devicehost import DeviceHosts
 from pilwu_crypto.election.manifest import Contest, Manifest, Option
 from pilwu_crypto.election.mixballot import MixedBallot, cast_mix_input, count_mixed, verify_and_decode_ballots
@@ -205,6 +205,8 @@ def simulate_election(group: Group, manifest: Manifest, *, trustees: int = 3, th
     other voter writes none.  With ``workers`` > 1 the devices are created and vote in that
     many worker processes (election/devicehost.py: each key is created and kept in its
     worker); the choices still come from ``rng`` here."""
+    if device_ids and len(set(device_ids)) != devices:
+        raise InvalidParameters(f"device ids {list(device_ids)!r:.200}: not {devices} distinct ids")
     with DeviceHosts(workers) as hosts:
         return _simulate(hosts, group, manifest, trustees=trustees, threshold=threshold, absent=absent,
                          voters=voters, challenged=challenged,
@@ -305,10 +307,10 @@ class SimulatedMix:
 
 
 def cast_ids_in_record_order(sim: SimulatedElection) -> list[str]:
-    """The cast ballots' ids in the order a verifier reads them: devices by id, chain order
-    (docs/record-format.md §5.15)."""
+    """The cast ballots' ids in the order a verifier reads them: devices in record order
+    (device_order), each in chain order (docs/record-format.md §2)."""
     cast = {b.ballot_id for b in sim.cast}
-    return [bid for did in sorted(sim.chain_order) for bid in sim.chain_order[did] if bid in cast]
+    return [bid for did in device_order(sim.chain_order) for bid in sim.chain_order[did] if bid in cast]
 
 
 def simulate_mixing(sim: SimulatedElection, *, mix_servers: int | None = None,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import zip_longest
 
 from pilwu_crypto.algebra.group import Element, Group
 from pilwu_crypto.election.ballot import EncryptedBallot, check_structure
@@ -101,6 +102,23 @@ class TallyAccumulator:
                 OptionTally(o.option_id, Ciphertext(self._alpha[ci][oi], self._beta[ci][oi]))
                 for oi, o in enumerate(mc.options))))
         return EncryptedTally(self.count, tuple(contests))
+
+
+def entry_mismatch(manifest: Manifest, tally: EncryptedTally) -> str | None:
+    """The first entry of ``tally`` that is not the manifest's (contest, option) at its
+    place, or the first one it lacks, described; None when the entries are exactly the
+    manifest's options in manifest order (docs/record-format.md §5.12)."""
+    expected = [(c.contest_id, o.option_id) for c in manifest.contests for o in c.options]
+    got = [(cid, oid) for cid, oid, _ in tally.entries()]
+    for k, (want, have) in enumerate(zip_longest(expected, got), start=1):
+        if want == have:
+            continue
+        if have is None:
+            return f"entry {k}, the manifest's {want[0]}/{want[1]}, is missing (the tally has {len(got)} entries)"
+        if want is None:
+            return f"entry {k}, {have[0]}/{have[1]}, is not an option of the manifest ({len(expected)} entries)"
+        return f"entry {k} is {have[0]}/{have[1]}, the manifest's entry {k} is {want[0]}/{want[1]}"
+    return None
 
 
 def tally_ballots(group: Group, manifest: Manifest, ballots: Iterable[EncryptedBallot]) -> EncryptedTally:

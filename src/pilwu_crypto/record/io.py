@@ -12,7 +12,9 @@ byte; every other file is checked against its SHA-256 in the index before its co
 used (ballot files, which are streamed in constant memory, at the end of the stream);
 and every problem surfaces as :class:`MalformedRecord` naming the file, the line (JSON
 Lines) and the field path, or as :class:`RecordUnreadable` when the root, the index or
-the parameters cannot be read at all.  No other exception escapes a reading method.
+the parameters cannot be read at all.  A permission or I/O error on the auditor's copy
+is :class:`CopyUnreadable` (record/files.py): no fault of the record, and no verdict.
+No other exception escapes a reading method.
 
 This is the only layer below the verifier that touches files or JSON (DESIGN.md §2).
 """
@@ -23,6 +25,7 @@ import hashlib
 import os
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, TypeVar
@@ -32,13 +35,13 @@ from pilwu_crypto.algebra.groups import SeededDerivation
 from pilwu_crypto.election.ballot import ChallengedBallot, EncryptedBallot
 from pilwu_crypto.election.context import ElectionContext
 from pilwu_crypto.election.decryption import TallyResult, TrusteeTallyShare
-from pilwu_crypto.election.device import ClosingEntry
+from pilwu_crypto.election.device import ClosingEntry, device_order
 from pilwu_crypto.election.manifest import Manifest
 from pilwu_crypto.election.mixnet import MixDecryptionShare, MixServerRegistration, MixStage
 from pilwu_crypto.election.setup import ElectionSetup
 from pilwu_crypto.election.simulation import SimulatedElection, SimulatedMix
 from pilwu_crypto.election.tally import EncryptedTally
-from pilwu_crypto.errors import FormatRefused, MalformedRecord, PilwuError, RecordUnreadable
+from pilwu_crypto.errors import CopyUnreadable, FormatRefused, MalformedRecord, PilwuError, RecordUnreadable
 from pilwu_crypto.proofs.shuffle import CiphertextVector
 from pilwu_crypto.record import codec, mixcodec, setupcodec
 from pilwu_crypto.record.codec import (
@@ -50,6 +53,7 @@ from pilwu_crypto.record.codec import (
     PublishedContext,
     PublishedResult,
 )
+from pilwu_crypto.record.files import MISSING, copy_unreadable, file_kind, not_regular, open_regular, walk_files
 from pilwu_crypto.record.layout import (
     CEREMONY_PATH,
     COMPLAINTS_PATH,
@@ -69,12 +73,14 @@ from pilwu_crypto.record.layout import (
     REVEALS_PATH,
     SETUP_PATH,
     SHARES_PATH,
+    ballot_file_device,
     ballot_path,
     document_limit,
     is_ballot_path,
     is_mix_decryption_path,
     is_mix_stage_output_path,
     is_mixnet_path,
+    is_os_junk,
     is_record_path,
     is_tally_share_path,
     mix_decryption_path,
@@ -174,14 +180,6 @@ def _is_layout_file(rel: str) -> bool:
     """A file this writer may produce (or a temporary file it may have left behind)."""
     _, name = _split(rel)
     return rel == INDEX_PATH or is_record_path(rel) or (name.startswith(".") and _TEMP_MARK in name)
-
-
-def _walk_files(root: Path) -> Iterator[str]:
-    """Relative POSIX paths of every non-directory entry under root (links not followed)."""
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        base = Path(dirpath).relative_to(root)
-        for name in filenames + [d for d in dirnames if (Path(dirpath) / d).is_symlink()]:
-            yield (base / name).as_posix()
 
 
 def _read_at_most(f: IO[bytes], n: int) -> bytes:
@@ -336,7 +334,7 @@ class RecordWriter:
         if index.exists() or index.is_symlink():
             index.unlink()
             fsync_dir(self.root)
-        for rel in sorted(_walk_files(self.root)):
+        for rel in sorted(walk_files(self.root)):
             if _is_layout_file(rel):
                 (self.root / rel).unlink()
 
@@ -492,7 +490,8 @@ def write_simulated_election(sim: SimulatedElection, root: Path, *, force: bool 
     """Write the whole public record of a simulated election; returns the fingerprint.
 
     Ballot files follow ``sim.chain_order`` (every device gets a file, empty if it made no
-    ballot); the tally files are written when the simulation has them.
+    ballot; written in record order, device_order); the tally files are written when the
+    simulation has them.
     """
     ctx = sim.context
     writer = RecordWriter(root, force=force)
@@ -505,9 +504,7 @@ def write_simulated_election(sim: SimulatedElection, root: Path, *, force: bool 
     writer.write_devices(sim.closings)
     cast = {b.ballot_id: b for b in sim.cast}
     challenged = {c.ballot.ballot_id: c for c in sim.challenged}
-    device_ids = [r.device_id for r in sim.devices]
-    device_ids += [d for d in sim.chain_order if d not in device_ids]
-    for did in device_ids:
+    for did in device_order([r.device_id for r in sim.devices] + list(sim.chain_order)):
         with writer.ballot_stream(did) as stream:
             for bid in sim.chain_order.get(did, []):
                 if bid in cast:
@@ -557,11 +554,17 @@ class RecordReader:
     Construction reads index.json and parameters.json (RecordUnreadable if either, or the
     root, cannot be read, is unsafe or does not pin a registered group); every other
     method reads one part on demand, verifying the file against the index first.
+
+    A permission or I/O error on the auditor's copy raises CopyUnreadable wherever it
+    happens, and the first one is also kept in :attr:`copy_error`: a caller that turns
+    errors into failed checks (the verifier) re-raises it, so that no local read problem
+    ever becomes a verdict on the record.
     """
 
     def __init__(self, root: Path, *, accept_format_v1: bool = False) -> None:
         self.root = Path(root)
         self._accept_v1 = accept_format_v1
+        self._copy_error: CopyUnreadable | None = None
         try:
             self._open()
         except RecordUnreadable:
@@ -570,20 +573,28 @@ class RecordReader:
             raise RecordUnreadable(f"record {self.root}: cannot be read ({_unexpected(exc)})") from None
 
     def _open(self) -> None:
-        if not self.root.exists():
+        with self._local(self.root):
+            root_kind = file_kind(self.root)
+        if root_kind == MISSING:
             raise RecordUnreadable(f"record {self.root}: does not exist")
-        if not self.root.is_dir():
+        if root_kind != "a directory":
             raise RecordUnreadable(f"record {self.root}: is not a directory")
         self._resolved = self.root.resolve()
         index_file = self.root / INDEX_PATH
-        if not index_file.is_file():
+        with self._local(index_file):
+            index_kind = file_kind(index_file)
+        if index_kind == MISSING:
             raise RecordUnreadable(f"{INDEX_PATH}: missing (the record has no index)")
+        if index_kind:
+            raise RecordUnreadable(f"{INDEX_PATH}: not a regular file ({index_kind})")
         if index_file.resolve().parent != self._resolved:
             raise RecordUnreadable(f"{INDEX_PATH}: leads outside the record (symbolic link)")
         try:
             data = self._read_limited(index_file, MAX_DOCUMENT_BYTES, INDEX_PATH)
             parsed = codec.parse_json(data)
             entries = codec.index_from_json(parsed)
+        except CopyUnreadable:
+            raise
         except PilwuError as exc:
             raise RecordUnreadable(f"{INDEX_PATH}: {exc}") from None
         version = codec.document_version(parsed)
@@ -607,6 +618,8 @@ class RecordReader:
             value = codec.parse_json(self._verified_bytes(PARAMETERS_PATH))
             self._check_version(value)
             self._group = codec.parameters_from_json(value)
+        except CopyUnreadable:
+            raise
         except MalformedRecord as exc:
             message = str(exc)
             if not message.startswith(PARAMETERS_PATH):
@@ -619,6 +632,21 @@ class RecordReader:
         version = codec.document_version(value)
         if version is not None and version != self._version:
             raise MalformedRecord(f"version: {version} in a record of format version {self._version}")
+
+    @contextmanager
+    def _local(self, file: Path) -> Iterator[None]:
+        """Around each file-system call: an OSError becomes CopyUnreadable naming ``file``
+        (the record's own faults are told apart before, record/files.py), and the first
+        CopyUnreadable is remembered in :attr:`copy_error`."""
+        try:
+            yield
+        except CopyUnreadable as exc:
+            self._copy_error = self._copy_error or exc
+            raise
+        except OSError as exc:
+            error = copy_unreadable(exc.filename or file, exc)
+            self._copy_error = self._copy_error or error
+            raise error from None
 
     # ---- properties -------------------------------------------------------------------
     @property
@@ -642,6 +670,17 @@ class RecordReader:
         """The seeded derivation recorded for a ``pilwu-*`` group (None for others)."""
         return self._derivation
 
+    @property
+    def copy_error(self) -> CopyUnreadable | None:
+        """The first permission or I/O error on the auditor's copy met so far (None if
+        none), even if a caller caught it: while it is set, nothing read is a verdict."""
+        return self._copy_error
+
+    def raise_copy_error(self) -> None:
+        """Raise :attr:`copy_error` if there is one."""
+        if self._copy_error is not None:
+            raise self._copy_error
+
     def index_paths(self) -> list[str]:
         """Every path listed in index.json, sorted."""
         return list(self._entries)
@@ -653,28 +692,43 @@ class RecordReader:
             raise MalformedRecord(f"{path}: not listed in {INDEX_PATH}")
         return entry
 
-    def extra_files(self) -> list[str]:
-        """Files present under the root but not listed in the index (index.json excluded),
-        sorted; symbolic links are listed, not followed."""
-        try:
-            present = set(_walk_files(self.root))
-        except OSError as exc:
-            raise MalformedRecord(f"record {self.root}: cannot list files ({_unexpected(exc)})") from None
+    def _unlisted(self) -> list[str]:
+        """Every path present under the root but not listed (index.json excluded), sorted;
+        symbolic links are listed, not followed."""
+        with self._local(self.root):
+            present = set(walk_files(self.root))
         return sorted(present - set(self._entries) - {INDEX_PATH})
 
-    def missing_files(self) -> list[str]:
-        """Paths listed in the index that are not regular files under the root."""
-        return [p for p in self._entries if not self._is_file(p)]
+    def extra_files(self) -> list[str]:
+        """Files present under the root but not listed in the index, sorted, except the
+        ignored files operating systems leave (:meth:`ignored_files`)."""
+        return [p for p in self._unlisted() if not is_os_junk(p)]
 
-    def _is_file(self, path: str) -> bool:
-        try:
-            return self._file(path).is_file()
-        except OSError:
-            return False
+    def ignored_files(self) -> list[str]:
+        """Unlisted files operating systems and file managers leave when a record is copied
+        (``.DS_Store``, ``Thumbs.db``, ``desktop.ini``, ``._*``, ``__MACOSX/``;
+        layout.is_os_junk), sorted: never read, never a fault of the record."""
+        return [p for p in self._unlisted() if is_os_junk(p)]
+
+    def file_kind(self, path: str) -> str:
+        """What the listed ``path`` is on disk, without opening it: '' for a regular file,
+        ``"missing"`` when it does not exist, else what it is ("a FIFO", "a directory", ...);
+        CopyUnreadable when the auditor's copy cannot be examined."""
+        self.index_entry(path)
+        file = self._file(path)
+        with self._local(file):
+            return file_kind(file)
+
+    def missing_files(self) -> list[str]:
+        """Paths listed in the index that do not exist under the root (CopyUnreadable when
+        one cannot be examined)."""
+        return [p for p in self._entries if self.file_kind(p) == MISSING]
 
     def ballot_files(self) -> list[str]:
-        """The ``ballots/<device id>.jsonl`` paths listed in the index, sorted."""
-        return [p for p in self._entries if is_ballot_path(p)]
+        """The ``ballots/<device id>.jsonl`` paths listed in the index, in record order: by
+        device id as :func:`device_order` sorts them, not by path (record-format.md §2)."""
+        by_device = {ballot_file_device(p): p for p in self._entries if is_ballot_path(p)}
+        return [by_device[d] for d in device_order(by_device)]
 
     def tally_share_files(self) -> list[str]:
         """The ``tally/shares/<trustee id>.json`` paths listed in the index, sorted."""
@@ -686,27 +740,29 @@ class RecordReader:
 
     def _open_listed(self, path: str) -> tuple[IndexEntry, IO[bytes]]:
         entry = self._present(path)
-        try:
-            return entry, open(self._file(path), "rb")  # closed by the caller
-        except OSError as exc:
-            raise MalformedRecord(f"{path}: cannot be read ({_unexpected(exc)})") from None
+        file = self._file(path)
+        with self._local(file):
+            return entry, open_regular(file, path)  # closed by the caller
 
     def _present(self, path: str) -> IndexEntry:
-        """The index entry of a listed file that exists (MalformedRecord otherwise)."""
+        """The index entry of a listed path that is a regular file (MalformedRecord
+        "missing" or "not a regular file" otherwise; nothing is opened)."""
         entry = self.index_entry(path)
-        if not self._is_file(path):
-            raise MalformedRecord(f"{path}: missing (listed in {INDEX_PATH})")
+        kind = self.file_kind(path)
+        if kind:
+            raise not_regular(path, kind)
         return entry
 
-    @staticmethod
-    def _read_limited(file: Path, limit: int, path: str) -> bytes:
-        try:
-            with open(file, "rb") as f:
-                if os.fstat(f.fileno()).st_size > limit:
-                    raise MalformedRecord(f"{path}: larger than the {limit}-byte limit of a JSON document")
-                data = _read_at_most(f, limit + 1)
-        except OSError as exc:
-            raise MalformedRecord(f"{path}: cannot be read ({_unexpected(exc)})") from None
+    def _read(self, f: IO[bytes], n: int, path: str) -> bytes:
+        """Up to ``n`` bytes of the open file of ``path`` (CopyUnreadable on an I/O error)."""
+        with self._local(self._file(path)):
+            return _read_at_most(f, n)
+
+    def _read_limited(self, file: Path, limit: int, path: str) -> bytes:
+        with self._local(file), open_regular(file, path) as f:
+            if os.fstat(f.fileno()).st_size > limit:
+                raise MalformedRecord(f"{path}: larger than the {limit}-byte limit of a JSON document")
+            data = _read_at_most(f, limit + 1)
         if len(data) > limit:
             raise MalformedRecord(f"{path}: larger than the {limit}-byte limit of a JSON document")
         return data
@@ -718,10 +774,7 @@ class RecordReader:
             limit = document_limit(path)
             if entry.size > limit:
                 raise MalformedRecord(f"{path}: larger than the {limit}-byte limit of this JSON document")
-            try:
-                data = _read_at_most(f, entry.size + 1)
-            except OSError as exc:
-                raise MalformedRecord(f"{path}: cannot be read ({_unexpected(exc)})") from None
+            data = self._read(f, entry.size + 1, path)
         if len(data) != entry.size or hashlib.sha256(data).hexdigest() != entry.sha256:
             raise MalformedRecord(f"{path}: sha256 does not match the index")
         return data
@@ -739,22 +792,19 @@ class RecordReader:
     def check_file_hash(self, path: str) -> None:
         """Check one listed file's size and SHA-256 against the index (streamed, any size).
 
-        MalformedRecord "path: not listed", "path: missing" or "path: sha256 does not match
-        the index".
+        MalformedRecord "path: not listed", "path: missing", "path: not a regular file" or
+        "path: sha256 does not match the index"; CopyUnreadable when it cannot be read here.
         """
         entry, f = self._open_listed(path)
         h = hashlib.sha256()
         size = 0
-        try:
-            with f:
-                while size <= entry.size:
-                    chunk = f.read(_CHUNK)
-                    if not chunk:
-                        break
-                    h.update(chunk)
-                    size += len(chunk)
-        except OSError as exc:
-            raise MalformedRecord(f"{path}: cannot be read ({_unexpected(exc)})") from None
+        with f:
+            while size <= entry.size:
+                chunk = self._read(f, _CHUNK, path)
+                if not chunk:
+                    break
+                h.update(chunk)
+                size += len(chunk)
         if size != entry.size or h.hexdigest() != entry.sha256:
             raise MalformedRecord(f"{path}: sha256 does not match the index")
 
@@ -835,15 +885,14 @@ class RecordReader:
         """(line number, bytes without the newline) of a listed JSON Lines file, streamed,
         with the size and hash checks of :meth:`_jsonl` (MalformedRecord names file and line)."""
         entry, f = self._open_listed(path)
+        file = self._file(path)
         h = hashlib.sha256()
         size = 0
         line_no = 0
         with f:
             while True:
-                try:
+                with self._local(file):
                     raw = f.readline(MAX_LINE_BYTES + 1)
-                except OSError as exc:
-                    raise MalformedRecord(f"{path}: cannot be read ({_unexpected(exc)})") from None
                 if not raw:
                     break
                 line_no += 1
@@ -988,6 +1037,7 @@ def reopen_record(root: Path) -> RecordWriter:
     checked against the index first (RecordUnreadable or MalformedRecord otherwise, and
     RecordWriteError for a listed file that is missing); files of the record layout that
     are present but not listed (left by an interrupted earlier extension) are removed,
+    the files operating systems leave (RecordReader.ignored_files) are left alone, and
     any other unlisted file is refused.  The listed files stay claimed (none can be
     written again); the new ones are written as by a fresh writer, and :meth:`~RecordWriter.finish`
     replaces index.json last, so the record's fingerprint changes only then.  Until

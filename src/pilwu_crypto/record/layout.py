@@ -96,12 +96,18 @@ def is_tally_share_path(path: str) -> bool:
     return _TALLY_SHARE_FILE_RE.fullmatch(path) is not None
 
 
-def device_of_ballot_path(path: str) -> str:
-    """The device id a ballot file is named after (MalformedRecord if it is not a valid id)."""
+def ballot_file_device(path: str) -> str:
+    """The name ``<device id>`` of a ballot file ``ballots/<device id>.jsonl``, as written
+    (not checked as an id: the verifier reports a file of an unregistered device)."""
     m = _BALLOT_FILE_RE.fullmatch(path)
     if m is None:
         raise MalformedRecord(f"{path}: not a ballot file (ballots/<device id>.jsonl)")
-    return _checked_name(path, m.group(1), "device id")
+    return m.group(1)
+
+
+def device_of_ballot_path(path: str) -> str:
+    """The device id a ballot file is named after (MalformedRecord if it is not a valid id)."""
+    return _checked_name(path, ballot_file_device(path), "device id")
 
 
 def trustee_of_share_path(path: str) -> str:
@@ -224,6 +230,23 @@ def is_record_path(path: str, version: int = FORMAT_VERSION) -> bool:
     return (path in fixed or is_ballot_path(path) or is_tally_share_path(path)
             or mix_stage_position(path) is not None or is_mix_stage_output_path(path)
             or is_mix_decryption_path(path))
+
+
+# ---- files that operating systems leave (docs/record-format.md §2) --------------------
+OS_JUNK_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+"""File names Finder and Explorer leave in a directory they showed (any depth)."""
+OS_JUNK_PREFIX = "._"
+"""AppleDouble files (``._<name>``, macOS metadata on a non-Apple file system; any depth)."""
+OS_JUNK_DIR = "__MACOSX"
+"""The directory macOS's archiver adds to a zip file (any depth, with anything under it)."""
+
+
+def is_os_junk(path: str) -> bool:
+    """True for a relative path operating systems and file managers leave when a record is
+    copied: such a file, when the index does not list it, is ignored (reported, never read,
+    never a failure).  A listed file is checked as usual, whatever its name."""
+    *directories, name = path.split("/")
+    return name in OS_JUNK_FILES or name.startswith(OS_JUNK_PREFIX) or OS_JUNK_DIR in directories
 
 
 def document_limit(path: str) -> int:

@@ -19,8 +19,9 @@ from pilwu_crypto.record.io import RecordReader
 
 
 def cast_ballots(reader: RecordReader) -> Iterator[EncryptedBallot]:
-    """The record's cast ballots in record order: ballot files by device id, each file in
-    its chain order (challenged ballots skipped).  Streamed; hashes checked per file."""
+    """The record's cast ballots in record order (record-format.md §2): ballot files by
+    device id (RecordReader.ballot_files, device_order), each file in its chain order,
+    challenged ballots skipped.  Streamed; hashes checked per file."""
     for path in reader.ballot_files():
         for line in reader.ballot_lines(path):
             if line.status == "cast":

@@ -26,13 +26,12 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from pilwu_crypto.election.ballot import EncryptedBallot, device_signed
 from pilwu_crypto.election.batchverify import non_members, verify_ballots
 from pilwu_crypto.election.context import ElectionContext
-from pilwu_crypto.election.device import ChainVerifier, ClosingEntry, DeviceRegistration
+from pilwu_crypto.election.device import ChainVerifier, ClosingEntry, DeviceRegistration, device_order
 from pilwu_crypto.election.mixballot import MixLayout, ballot_vector, mix_layout
 from pilwu_crypto.election.tally import TallyAccumulator
 from pilwu_crypto.elgamal import PublicKey
@@ -41,6 +40,7 @@ from pilwu_crypto.proofs.shuffle import CiphertextVector
 from pilwu_crypto.record import codec
 from pilwu_crypto.record.codec import BallotLine
 from pilwu_crypto.record.io import RecordReader, parse_ballot_line
+from pilwu_crypto.record.layout import ballot_file_device
 from pilwu_crypto.verify.replay import SpillingReplayGuard, replay_digests, spill_dir
 from pilwu_crypto.verify.report import CheckResult
 
@@ -339,14 +339,15 @@ def run_ballot_checks(out: BallotChecks, reader: RecordReader, context: Election
                       registrations: dict[str, DeviceRegistration], closings: dict[str, ClosingEntry],
                       executor: Executor | None = None, progress: Progress | None = None,
                       block_lines: int | None = None, in_flight: int | None = None) -> None:
-    """Checks 6-9 over every ballot file, devices in id order, each file in chain order
+    """Checks 6-9 over every ballot file, devices in record order (device_order), each file in chain order
     (``block_lines``, ``in_flight``: BLOCK_LINES and IN_FLIGHT unless given)."""
     executor = executor or INLINE
     spec = context_spec(context, registrations)
-    files_by_device = {Path(p).stem: p for p in reader.ballot_files()}
+    files_by_device = {ballot_file_device(p): p for p in reader.ballot_files()}
     done = [0]
     with SpillingReplayGuard(spill_dir()) as guard:
-        for device_id in sorted(set(files_by_device) | set(registrations)):
+        # record order (record-format.md §2): the cast ballots' order is the mix-net's first input
+        for device_id in device_order(set(files_by_device) | set(registrations)):
             maybe_path = files_by_device.get(device_id)
             reg = registrations.get(device_id)
             if reg is None:

@@ -2,10 +2,12 @@
 
 ``verify_record(root)`` runs the numbered checks below in order and returns a
 VerificationReport; it never raises for a bad record (only RecordUnreadable when the
-root, index or parameters cannot be read at all).  Ballots are streamed once, in
+root, index or parameters cannot be read at all, and CopyUnreadable when the auditor's
+copy gives a permission or I/O error anywhere: then there is no verdict at all).  Ballots are streamed once, in
 constant memory apart from the duplicate guard's digests.
 
- 1 record-files     every indexed file present, no file outside the index, SHA-256s
+ 1 record-files     every indexed file present and regular, no file outside the index
+                    (those operating systems leave are ignored and listed), SHA-256s
  2 parameters       the parameter set is a known one and p, q, g pass their checks
  3 base-hash        H_B recomputed from parameters, manifest, trustees, threshold, setup
  4 key-ceremony     round-1 digests, round-2 reveals and every Schnorr proof, complaints
@@ -45,11 +47,12 @@ from pilwu_crypto.election.manifest import Manifest
 from pilwu_crypto.election.mixballot import MixedBallot, MixLayout, decode_mixed_ballots, mix_layout
 from pilwu_crypto.election.mixnet import mix_generators, verify_chain, verify_mix_decryption_shares
 from pilwu_crypto.election.setup import ballot_box_digest
-from pilwu_crypto.election.tally import EncryptedTally, TallyAccumulator
+from pilwu_crypto.election.tally import EncryptedTally, TallyAccumulator, entry_mismatch
 from pilwu_crypto.elgamal import PublicKey
 from pilwu_crypto.errors import PilwuError
 from pilwu_crypto.proofs.shuffle import CiphertextVector
 from pilwu_crypto.record.codec import CeremonyRecord
+from pilwu_crypto.record.files import MISSING
 from pilwu_crypto.record.io import RecordReader
 from pilwu_crypto.record.layout import (
     DIGESTS_PATH,
@@ -74,7 +77,7 @@ from pilwu_crypto.verify.report import CheckResult, VerificationReport
 Progress = Callable[[str, int, int], None]
 
 CHECKS: list[tuple[str, str]] = [
-    ("record-files", "every indexed file present and unmodified, nothing outside the index"),
+    ("record-files", "every indexed file present, regular and unmodified; nothing else but ignored OS files"),
     ("parameters", "known parameter set; p, q, (p-1)/2q prime, g of order q (or a known curve)"),
     ("base-hash", "H_B = H(parameters, manifest, trustees, threshold, setup of devices and mix servers)"),
     ("key-ceremony", "commit-then-reveal digests, coefficient and key proofs, complaints"),
@@ -207,20 +210,60 @@ def verify_record(root: Path, progress: Progress = _no_progress, *,
     return verify_snapshot(reader, progress, allow_test_group=allow_test_group, executor=executor).report
 
 
+def _check_files(run: _Run, reader: RecordReader) -> None:
+    """Check 1: every listed path is a regular file (missing only when nothing is there),
+    nothing unlisted but the ignored files operating systems leave, every SHA-256 (ballot
+    files: while check 6 streams them), every path one of the record format's layout."""
+    files = run["record-files"]
+    kinds = {path: reader.file_kind(path) for path in reader.index_paths()}
+    for path, kind in kinds.items():
+        if kind == MISSING:
+            files.fail(f"{path}: listed in the index but missing")
+        elif kind:
+            files.fail(f"{path}: listed in the index but not a regular file ({kind})")
+    for path in reader.extra_files():
+        files.fail(f"{path}: present but not listed in the index")
+    ignored = run.report.ignored_files = reader.ignored_files()
+    if ignored:
+        more = f" and {len(ignored) - 5} more" if len(ignored) > 5 else ""
+        files.note = f"ignored (left by an operating system, not listed): {', '.join(ignored[:5])}{more}"
+    ballot_files = set(reader.ballot_files())
+    for path, kind in kinds.items():
+        files.items += 1
+        if not is_record_path(path, reader.format_version):
+            files.fail(f"{path}: listed in the index but not a file of the record layout")
+        if kind or path in ballot_files:
+            continue  # reported above, or hashed while streamed (check 6)
+        try:
+            reader.check_file_hash(path)
+        except PilwuError as exc:
+            files.fail(str(exc))
+    reader.raise_copy_error()  # before the expensive checks: nothing they found would count
+
+
 def verify_snapshot(reader: RecordReader, progress: Progress = _no_progress, *,
                     allow_test_group: bool = False, executor: Executor | None = None,
                     watch: CodeWatch | None = None, mixnet: bool = False) -> Snapshot:
-    """Verify the record at ``root``.  ``executor`` runs the ballot blocks (verify/ballots.py;
-    None: in this process); the report is the same whichever runs them.  Raises
-    RecordUnreadable only when the record's root, index or parameters cannot be read at
-    all; every other problem is a failed
-    check in the returned report.  A record on a test-only group fails check 2 unless
-    ``allow_test_group`` is set (only tests and demos on test groups set it).  A record of
-    format 1 raises FormatRefused unless ``accept_format_v1``; it is then verified by the
+    """Verify the record ``reader`` read (its one index.json).  ``executor`` runs the ballot
+    blocks (verify/ballots.py; None: in this process); the report is the same whichever
+    runs them.  Every problem of the record is a failed check in the returned report.  A
+    record on a test-only group fails check 2 unless ``allow_test_group`` is set (only
+    tests and demos on test groups set it).  A record of format 1 (read with
+    ``accept_format_v1``; RecordReader raises FormatRefused otherwise) is verified by the
     rules of format 1 and the report notes what that format does not bind.  ``watch`` looks
     a confirmation-code prefix up in the same pass (CodeWatch.matches).  ``mixnet``: run
     checks 12-15 even when the record has no mix-net part yet (a first mix server needs
-    the first input)."""
+    the first input).  Raises CopyUnreadable (a RecordUnreadable) when any file or
+    directory of the auditor's copy gives a permission or I/O error, even one a check
+    caught: a local read problem is never reported as a fault of the record."""
+    snap = _verify(reader, progress, allow_test_group, executor, watch, mixnet)
+    reader.raise_copy_error()
+    return snap
+
+
+def _verify(reader: RecordReader, progress: Progress, allow_test_group: bool, executor: Executor | None,
+            watch: CodeWatch | None, mixnet: bool) -> Snapshot:
+    """The checks of :func:`verify_snapshot`, in order."""
     report = VerificationReport(record=str(reader.root), fingerprint=reader.fingerprint, group=reader.group.name,
                                 format_version=reader.format_version)
     snap = Snapshot(report, reader)
@@ -231,22 +274,7 @@ def verify_snapshot(reader: RecordReader, progress: Progress = _no_progress, *,
     group = reader.group
 
     # 1 record files -------------------------------------------------------------------
-    files = run["record-files"]
-    for path in reader.missing_files():
-        files.fail(f"{path}: listed in the index but missing")
-    for path in reader.extra_files():
-        files.fail(f"{path}: present but not listed in the index")
-    ballot_files = set(reader.ballot_files())
-    for path in reader.index_paths():
-        files.items += 1
-        if not is_record_path(path, reader.format_version):
-            files.fail(f"{path}: listed in the index but not a file of the record layout")
-        if path in ballot_files:
-            continue  # hashed while streamed (check 6)
-        try:
-            reader.check_file_hash(path)
-        except PilwuError as exc:
-            files.fail(str(exc))
+    _check_files(run, reader)
 
     # 2 parameters ------------------------------------------------------------------------
     params = run["parameters"]
@@ -441,6 +469,7 @@ def _check_result(run: _Run, reader: RecordReader, result: TallyResult, manifest
         extra = set(pub.counts) - {(r.contest_id, r.option_id) for r in result.results}
         for cid, oid in sorted(extra):
             res.fail(f"tally/result.json: {cid}/{oid} is not an option of the manifest")
+        # decrypt_tally decrypts only a tally of the manifest's options (record-format.md §5.12)
         names = {(c.contest_id, o.option_id): o.name for c in manifest.contests for o in c.options}
         report.counts = [(r.contest_id, r.option_id, names[(r.contest_id, r.option_id)], r.count)
                          for r in result.results]
@@ -502,8 +531,9 @@ def _verify_ballots(run: _Run, reader: RecordReader, context: ElectionContext, p
             if ct != rct:
                 tally_check.fail(f"tally/encrypted_tally.json: {cid}/{oid} is not the product of the cast "
                                  "ballots")
-        if [(c, o) for c, o, _ in published.entries()] != [(c, o) for c, o, _ in recomputed.entries()]:
-            tally_check.fail("tally/encrypted_tally.json: contests/options differ from the manifest")
+        mismatch = entry_mismatch(context.manifest, published)  # record-format.md §5.12 (manifest order)
+        if mismatch is not None:
+            tally_check.fail(f"tally/encrypted_tally.json: {mismatch}")
     except PilwuError as exc:
         tally_check.fail(str(exc))
     return published, closings

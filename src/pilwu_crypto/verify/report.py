@@ -28,7 +28,8 @@ class CheckResult:
     skipped: str = ""
     """Non-empty when the check could not run (its reason); a skipped check is not a pass."""
     note: str = ""
-    """What a passing check left out, and why (e.g. excluded ballots); never hides a failure."""
+    """What a passing check left out or passed over, and why (excluded ballots, ignored files);
+    never hides a failure."""
 
     @property
     def ok(self) -> bool:
@@ -72,6 +73,8 @@ class VerificationReport:
     """Cast ballots excluded by the rule of docs/record-format.md §5.11, each naming its device."""
     notes: list[str] = field(default_factory=list)
     """What a VALID verdict does not cover for this record (e.g. what format 1 does not bind)."""
+    ignored_files: list[str] = field(default_factory=list)
+    """Unlisted files operating systems leave (layout.is_os_junk): never read, no failure."""
 
     @property
     def valid(self) -> bool:
@@ -95,4 +98,5 @@ class VerificationReport:
             "ballots_challenged": self.ballots_challenged,
             "counts": [{"contest_id": c, "option_id": o, "name": n, "count": k} for c, o, n, k in self.counts],
             "checks": [c.to_json() for c in self.checks],
+            "ignored_files": list(self.ignored_files),
         }
