@@ -19,6 +19,7 @@ import shutil
 import stat
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -501,3 +502,100 @@ def test_guide_example_runs(election: Election, tmp_path: Path) -> None:
              TEST)
     assert "(candidate-1): 2" in res.stdout and "(candidate-2): 1" in res.stdout and "citra absent" in res.stdout
     assert "VALID" in ok("verify", str(record), "--quiet", TEST).stdout
+
+
+# ---- one read, one pass: the command acts on the bytes it verified --------------------------
+def _swap_directory(record: Path, other: Path) -> None:
+    """Replace what ``record`` holds by ``other``'s files (as a hostile USB stick or file
+    server could while a command runs)."""
+    keep = record.with_name(record.name + "-was")
+    record.rename(keep)
+    shutil.copytree(other, record)
+
+
+def _patch_verification(monkeypatch: pytest.MonkeyPatch, module: object, before: bool, swap: Callable[[], None]) -> None:
+    """Run ``swap`` just before (or after) the command's verification, whatever it is called."""
+    for name in ("verify_snapshot", "verify_record"):
+        real = getattr(module, name, None)
+        if real is None:
+            continue
+
+        def wrapped(*args: object, _real: Callable[..., object] = real, **kwargs: object) -> object:
+            if before:
+                swap()
+            result = _real(*args, **kwargs)
+            if not before:
+                swap()
+            return result
+
+        monkeypatch.setattr(module, name, wrapped)
+
+
+def test_decrypt_acts_on_the_bytes_it_verified(election: Election, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The trustee's command starts on a record that does not verify (a closing entry that
+    does not match its chain) and the honest record is put in its place when the
+    verification begins: what the command acts on is the record it opened, which does not
+    verify, so no share is computed."""
+    import pilwu_crypto.cli as cli
+    from pilwu_crypto.cli import trustee as trustee_cli
+
+    record = tmp_path / "record"
+    build_record(election.ceremony, record, election.devices, bad_closing=True)
+    box = ballot_box_of_any(record)
+    _patch_verification(monkeypatch, trustee_cli, True, lambda: _swap_directory(record, election.record))
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    out = tmp_path / "share.json"
+    code = cli.main(["trustee", "decrypt", str(record), "--state", str(election.state("ayu")), "--out", str(out),
+                     "--fingerprint", box, "--quiet", TEST])
+    assert code == 1
+    assert not out.exists()
+
+
+def ballot_box_of_any(record: Path) -> str:
+    """A fingerprint argument for a record whose ballot box cannot be established (its
+    closing entries do not verify): 16 zero digits, never reached."""
+    return verify_record(record, allow_test_group=True).ballot_box or "0" * 16
+
+
+def test_check_ballot_acts_on_the_bytes_it_verified(election: Election, tally_shares: list[Path], tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """Swapped before the pass reads the ballots (after index.json was read), the record no
+    longer matches the index the command printed: not verified, never "Counted"; swapped
+    after the pass, the answer is the verified record's."""
+    import pilwu_crypto.cli as cli
+
+    record = tmp_path / "record"
+    shutil.copytree(election.record, record)
+    ok("trustee", "combine", str(record), *map(str, tally_shares), TEST)  # the whole record, decrypted
+    other = tmp_path / "other"  # same ceremony, other ballots: complete and valid, without that code
+    build_record(election.ceremony, other, election.devices)
+    box = ballot_box(other)
+    other_shares = [tmp_path / f"other-{t}.json" for t in ("ayu", "citra")]
+    for tid, path in zip(("ayu", "citra"), other_shares, strict=True):
+        ok("trustee", "decrypt", str(other), "--state", str(election.state(tid)), "--out", str(path),
+           "--fingerprint", box, "--quiet", TEST)
+    ok("trustee", "combine", str(other), *map(str, other_shares), TEST)
+    code = json.loads((record / "ballots" / "tps-1.jsonl").read_bytes().splitlines()[0])["ballot"][
+        "confirmation_code"]
+    assert verify_record(other, allow_test_group=True).valid and code.encode() not in \
+        (other / "ballots" / "tps-1.jsonl").read_bytes()
+
+    _patch_verification(monkeypatch, cli, True, lambda: _swap_directory(record, other))
+    assert cli.main(["check-ballot", str(record), code, TEST]) == 1
+    shown = capsys.readouterr().out
+    assert "Counted" not in shown and RecordReader(tmp_path / "record-was").fingerprint in shown
+
+    shutil.rmtree(record)
+    (tmp_path / "record-was").rename(record)
+    monkeypatch.undo()
+
+    def after() -> None:
+        shutil.rmtree(tmp_path / "record-was", ignore_errors=True)
+        _swap_directory(record, other)
+
+    _patch_verification(monkeypatch, cli, False, after)
+    assert cli.main(["check-ballot", str(record), code, TEST]) == 0
+    assert "Counted" in capsys.readouterr().out

@@ -9,6 +9,7 @@ trustees refuse to decrypt it."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 from pathlib import Path
@@ -19,8 +20,9 @@ from pilwu_crypto.algebra.groups import get_group
 from pilwu_crypto.cli import main
 from pilwu_crypto.election import simulation
 from pilwu_crypto.election.mixballot import cast_mix_input
+from pilwu_crypto.election.mixnet import MixServerRegistration
 from pilwu_crypto.election.simulation import SimulatedElection, SimulatedMix, cast_ids_in_record_order
-from pilwu_crypto.record.io import RecordReader, reopen_record, write_simulated_election, write_simulated_mix
+from pilwu_crypto.record.io import RecordReader, write_simulated_election, write_simulated_mix
 from pilwu_crypto.record.layout import ballot_path
 from pilwu_crypto.record.messages import write_private_file
 from pilwu_crypto.record.mixcodec import mix_servers_from_json
@@ -39,13 +41,27 @@ TEST = "--insecure-test-group"
 
 @pytest.fixture(scope="module")
 def election(tmp_path_factory: pytest.TempPathFactory) -> tuple[SimulatedElection, SimulatedMix, Path]:
-    """The election (tally decrypted, no mix-net part yet) written to a pristine record."""
+    """The election (tally decrypted, no mix-net part yet) written to a pristine record.  Its
+    setup registers two simulated mix servers and mix-a, mix-b, whose keys ``pilwu mix keygen``
+    wrote to files before the ceremony (for the command-line test)."""
     group = get_group(GROUP, allow_test=True)
     manifest = simulation.kuwu_manifest(["A", "B", "C"], "desa-tps")
+    keys = tmp_path_factory.mktemp("mix-keys")
+    regs: list[MixServerRegistration] = []
+    os.environ["PILWU_PASSPHRASE"] = PASSPHRASE
+    try:
+        for sid in ("mix-a", "mix-b"):
+            assert main(["mix", "keygen", "--id", sid, "--key", str(keys / f"{sid}.pem"), "--registration",
+                         str(keys / f"{sid}.json")]) == 0
+            regs += mix_servers_from_json(None, json.loads((keys / f"{sid}.json").read_text(encoding="utf-8")))
+    finally:
+        del os.environ["PILWU_PASSPHRASE"]
     sim = simulation.simulate_election(group, manifest, trustees=3, threshold=2, absent=1, voters=6, challenged=1,
-                                       devices=len(DEVICES), device_ids=DEVICES, rng=random.Random(29))
+                                       devices=len(DEVICES), device_ids=DEVICES, mix_servers=2,
+                                       registered_mix_servers=regs, rng=random.Random(29))
     mix = simulation.simulate_mixing(sim, mix_servers=2)
     root = tmp_path_factory.mktemp("device-order") / "pristine"
+    shutil.copytree(keys, root.parent / "keys")
     write_simulated_election(sim, root)
     return sim, mix, root
 
@@ -95,21 +111,16 @@ def test_mix_servers_and_trustees_on_the_command_line(election: tuple[SimulatedE
         out = capsys.readouterr()
         assert code == 0, (args, out.out, out.err)
 
-    regs = []
+    keys = root.parent / "keys"
     for sid in ("mix-a", "mix-b"):
-        pilwu("mix", "keygen", "--id", sid, "--key", str(tmp_path / f"{sid}.pem"), "--registration",
-              str(tmp_path / f"{sid}.json"))
-        regs += mix_servers_from_json(None, json.loads((tmp_path / f"{sid}.json").read_text(encoding="utf-8")))
-    writer = reopen_record(record)
-    writer.write_mix_servers(regs)
-    writer.finish()
-    for sid in ("mix-a", "mix-b"):
-        pilwu("mix", "stage", str(record), "--id", sid, "--key", str(tmp_path / f"{sid}.pem"), TEST)
+        pilwu("mix", "stage", str(record), "--id", sid, "--key", str(keys / f"{sid}.pem"), "--quiet", TEST)
+    box = verify_record(record, allow_test_group=True).ballot_box
     shares = []
     for trustee in sim.ceremony.trustees[:2]:
         state, share = tmp_path / f"{trustee.trustee_id}.state", tmp_path / f"mix-{trustee.trustee_id}.json"
         write_private_file(state, seal(trustee.export_secret_state(), PASSPHRASE, scrypt_log2_n=10), overwrite=False)
-        pilwu("trustee", "mix-decrypt", str(record), "--state", str(state), "--out", str(share), "--quiet", TEST)
+        pilwu("trustee", "mix-decrypt", str(record), "--state", str(state), "--out", str(share), "--fingerprint",
+              box, "--quiet", TEST)
         shares.append(str(share))
     pilwu("trustee", "mix-combine", str(record), *shares, TEST)
     pilwu("verify", str(record), "--quiet", "--workers", "1", TEST)

@@ -60,7 +60,7 @@ def records(election_a: SimulatedElection, tmp_path_factory: pytest.TempPathFact
     write_mixed_election(group, base / "a-mixed", voters=3, mix_servers=2, seed=5)
     b = simulation.simulate_election(group, simulation.kuwu_manifest(["P", "Q", "R", "S"], "desa-b", "Desa B"),
                                      trustees=4, threshold=3, absent=1, voters=3, challenged=1, devices=3,
-                                     device_ids=("tps-1", "tps-2", "tps-3"), rng=random.Random(3))
+                                     device_ids=("tps-1", "tps-2", "tps-3"), mix_servers=3, rng=random.Random(3))
     write_simulated_election(b, base / "b")
     write_simulated_mix(b, simulation.simulate_mixing(b, mix_servers=3), base / "b")
     out = {}

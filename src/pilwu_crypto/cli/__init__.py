@@ -30,14 +30,18 @@ from pilwu_crypto.algebra.group import Group
 from pilwu_crypto.algebra.groups import DEFAULT_GROUP, TEST_ONLY_GROUPS, get_group, group_names
 from pilwu_crypto.cli import bench, mix, mixdecrypt, render, trustee, verify, vmn
 from pilwu_crypto.cli.steps import Misuse
-from pilwu_crypto.election.ballot import verify_ballot, verify_challenged
+from pilwu_crypto.election.ballot import ChallengedBallot, verify_ballot, verify_challenged
+from pilwu_crypto.election.context import ElectionContext
 from pilwu_crypto.election.device import MIN_CODE_CHECK_DIGITS, code_prefix, format_code
 from pilwu_crypto.election.manifest import Manifest
 from pilwu_crypto.election.plaintext import WRITE_IN_GROUPS, supports_write_ins
 from pilwu_crypto.election.simulation import kuwu_manifest, simulate_election, simulate_mixing
+from pilwu_crypto.elgamal import PublicKey
 from pilwu_crypto.errors import CopyUnreadable, EncodingError, InvalidParameters, PilwuError, RecordUnreadable
-from pilwu_crypto.record.io import RecordReader, write_simulated_election, write_simulated_mix
-from pilwu_crypto.verify.checks import verify_record
+from pilwu_crypto.record.codec import BallotLine
+from pilwu_crypto.record.io import RecordReader, parse_ballot_line, write_simulated_election, write_simulated_mix
+from pilwu_crypto.verify.ballots import CodeMatch, CodeWatch
+from pilwu_crypto.verify.checks import verify_record, verify_snapshot
 from pilwu_crypto.verify.executors import default_workers, verification_executor
 
 EXIT_OK = 0
@@ -165,61 +169,93 @@ def _demo(args: argparse.Namespace, group: Group, manifest: Manifest, rng: rando
 
 # ---- check-ballot --------------------------------------------------------------------------
 def cmd_check_ballot(args: argparse.Namespace) -> int:
+    """A voter's check: one read of the record and, unless --quick, one verification pass
+    that also looks the code up (docs/verifier.md "Commands that verify, then act"): the
+    ballot shown is the line that pass verified, the verdict is that pass's."""
     try:
         code = code_prefix(args.code)
     except EncodingError as exc:
         raise UsageError(f"CODE: {exc}") from None
     reader = RecordReader(Path(args.record))
-    matches = []
-    for path in reader.ballot_files():
-        for line in reader.ballot_lines(path):
-            if line.ballot.confirmation_code.hex().startswith(code):
-                matches.append(line)
+    render.out.print(f"record {args.record}, fingerprint {reader.fingerprint}")
+    if args.quick:
+        return _check_ballot_quick(reader, code)
+    watch = CodeWatch(code)
+    with verification_executor(default_workers()) as executor:
+        snap = verify_snapshot(reader, allow_test_group=args.insecure_test_group, executor=executor, watch=watch)
+    report = snap.report
+    match = _one_match(watch.matches, code)
+    if not isinstance(match, CodeMatch):
+        return EXIT_INVALID
+    line = parse_ballot_line(reader.group, match.path, match.line_no, match.raw)  # the verified bytes
+    b = line.ballot
+    render.out.print(f"Ballot {b.ballot_id} from device {b.device_id} ({match.path}:{match.line_no}), "
+                     f"code {format_code(b.confirmation_code.hex())}, status: {match.status}")
+    if not report.valid:
+        render.out.print(render.not_valid_line(f"the ballot is present, but the record does not verify: "
+                                               f"{report.first_failure()}", "Not verified"))
+        return EXIT_INVALID
+    if match.status == "challenged" and line.challenged is not None:
+        _show_challenged(reader.manifest(), line.challenged)
+        return EXIT_OK
+    if match.status == "excluded":
+        reason = next((e["reason"] for e in report.exclusions if e["ballot_id"] == b.ballot_id), "")
+        render.out.print(render.not_valid_line(f"device {b.device_id} signed this ballot invalid ({reason}); the "
+                                               "record excludes it from the tally and names the device "
+                                               "(docs/record-format.md §5.11)", "Not counted"))
+        return EXIT_INVALID
+    render.out.print(render.styled(("Counted", "bold green"), ": the ballot is valid, cast, and the verified "
+                                   "tally is the product of every cast ballot in this record, including "
+                                   "this one."))
+    return EXIT_OK
+
+
+def _show_challenged(manifest: Manifest, challenged: ChallengedBallot) -> None:
+    """What a challenged ballot encrypted, for its voter to compare with what they chose."""
+    render.out.print("This ballot was challenged (not counted). It encrypted:")
+    names = {(c.contest_id, o.option_id): o.name for c in manifest.contests for o in c.options}
+    for contest in challenged.contests:
+        chosen = [f"{names[(contest.contest_id, o.option_id)]} x{o.value}" for o in contest.options if o.value]
+        render.out.print(f"  {contest.contest_id}: {', '.join(chosen) or '(nothing)'}")
+
+
+def _one_match(matches: Sequence[CodeMatch | BallotLine], code: str) -> CodeMatch | BallotLine | None:
+    """The one ballot a code prefix names, or None after saying why (none, or several)."""
     if not matches:
         render.out.print(f"No ballot with confirmation code {format_code(code)} is in this record.")
-        return EXIT_INVALID
+        return None
     if len(matches) > 1:
         render.out.print(f"{len(matches)} ballots start with {format_code(code)}; give more digits of the code.")
+        return None
+    return matches[0]
+
+
+def _check_ballot_quick(reader: RecordReader, code: str) -> int:
+    """--quick: find the ballot in the record's one read and check it alone (its device,
+    signature, code and proofs against the published context); the record is not verified."""
+    found: list[BallotLine] = []
+    for path in reader.ballot_files():
+        for entry in reader.ballot_lines(path):
+            if entry.ballot.confirmation_code.hex().startswith(code) and len(found) < 2:
+                found.append(entry)
+    line = _one_match(found, code)
+    if not isinstance(line, BallotLine):
         return EXIT_INVALID
-    line = matches[0]
     b = line.ballot
     render.out.print(f"Ballot {b.ballot_id} from device {b.device_id} ({line.path}:{line.line_no}), "
                      f"code {format_code(b.confirmation_code.hex())}, status: {line.status}")
-    report = (verify_record(Path(args.record), allow_test_group=args.insecure_test_group)
-              if not args.quick else None)
-    manifest = reader.manifest()
-    published = reader.context()
-    from pilwu_crypto.election.context import ElectionContext
-    from pilwu_crypto.elgamal import PublicKey
-
-    ctx = ElectionContext(reader.group, manifest, reader.ceremony().ceremony.trustee_ids,
-                          reader.ceremony().ceremony.threshold, PublicKey(published.joint_key),
-                          published.base_hash, published.election_hash)
+    published, ceremony = reader.context(), reader.ceremony().ceremony
+    ctx = ElectionContext(reader.group, reader.manifest(), ceremony.trustee_ids, ceremony.threshold,
+                          PublicKey(published.joint_key), published.base_hash, published.election_hash)
     regs = {r.device_id: r for r in reader.devices().registrations}
-    if line.status == "challenged" and line.challenged is not None:
+    if line.challenged is not None:
         verify_challenged(ctx, regs, line.challenged)
-        render.out.print("This ballot was challenged (not counted). It encrypted:")
-        names = {(c.contest_id, o.option_id): o.name for c in manifest.contests for o in c.options}
-        for contest in line.challenged.contests:
-            chosen = [f"{names[(contest.contest_id, o.option_id)]} x{o.value}" for o in contest.options if o.value]
-            render.out.print(f"  {contest.contest_id}: {', '.join(chosen) or '(nothing)'}")
-        if report is not None and not report.valid:
-            render.out.print(render.not_valid_line(report.first_failure(), "But the record does not verify"))
-            return EXIT_INVALID
+        _show_challenged(ctx.manifest, line.challenged)
         return EXIT_OK
     verify_ballot(ctx, regs, b)
-    if report is None:
-        render.out.print("The ballot and its proofs are valid. It is counted if the record verifies "
-                         "(run: pilwu verify RECORD).")
-        return EXIT_OK
-    if report.valid:
-        render.out.print(render.styled(("Counted", "bold green"), ": the ballot is valid, cast, and the verified "
-                                       "tally is the product of every cast ballot in this record, including "
-                                       "this one."))
-        return EXIT_OK
-    render.out.print(render.not_valid_line(f"the ballot is present, but the record does not verify: "
-                                           f"{report.first_failure()}", "Not verified"))
-    return EXIT_INVALID
+    render.out.print("The ballot and its proofs are valid. It is counted if the record verifies "
+                     "(run: pilwu verify RECORD, or this command without --quick).")
+    return EXIT_OK
 
 
 # ---- parser --------------------------------------------------------------------------------

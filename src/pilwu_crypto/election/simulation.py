@@ -30,6 +30,7 @@ from pilwu_crypto.election.mixballot import MixedBallot, cast_mix_input, count_m
 from pilwu_crypto.election.mixnet import (
     MixDecryptionShare,
     MixServer,
+    MixServerRegistration,
     MixStage,
     decrypt_final_list,
     mix_generators,
@@ -194,13 +195,15 @@ def vote_on_device(context: ElectionContext, device: VotingDevice, votes: Sequen
 def simulate_election(group: Group, manifest: Manifest, *, trustees: int = 3, threshold: int = 2,
                       absent: int = 1, voters: int = 20, challenged: int = 2, devices: int = 2,
                       device_ids: Sequence[str] = (), mix_servers: int = 0,
+                      registered_mix_servers: Sequence[MixServerRegistration] = (),
                       rng: random.Random | None = None, names: Sequence[str] = (),
                       progress: Progress = _no_progress, workers: int = 1) -> SimulatedElection:
     """Hold a whole election; voters choose uniformly among options (within limits).
 
     The setup comes first: ``devices`` voting devices (ids ``device_ids`` when given, else
     device-1, …) and ``mix_servers`` mix servers are created and registered, then the key
-    ceremony binds them (H_B).  In a contest that takes write-ins, a voter who chose
+    ceremony binds them (H_B); ``registered_mix_servers`` are registered too, servers whose
+    keys are kept elsewhere (their stages are not simulated).  In a contest that takes write-ins, a voter who chose
     WRITE_IN_OPTION writes a name drawn from ``names`` (WRITE_IN_NAMES when empty); every
     other voter writes none.  With ``workers`` > 1 the devices are created and vote in that
     many worker processes (election/devicehost.py: each key is created and kept in its
@@ -211,12 +214,14 @@ def simulate_election(group: Group, manifest: Manifest, *, trustees: int = 3, th
         return _simulate(hosts, group, manifest, trustees=trustees, threshold=threshold, absent=absent,
                          voters=voters, challenged=challenged,
                          device_ids=list(device_ids) or [f"device-{i + 1}" for i in range(devices)],
-                         mix_servers=mix_servers, rng=rng, names=names, progress=progress)
+                         mix_servers=mix_servers, registered=tuple(registered_mix_servers), rng=rng, names=names,
+                         progress=progress)
 
 
 def _simulate(hosts: DeviceHosts, group: Group, manifest: Manifest, *, trustees: int, threshold: int,
               absent: int, voters: int, challenged: int, device_ids: list[str], mix_servers: int,
-              rng: random.Random | None, names: Sequence[str], progress: Progress) -> SimulatedElection:
+              registered: tuple[MixServerRegistration, ...], rng: random.Random | None, names: Sequence[str],
+              progress: Progress) -> SimulatedElection:
     names = tuple(names) or WRITE_IN_NAMES
     expected: dict[tuple[str, str], int] = {}
     if not 0 <= absent <= trustees - threshold:
@@ -224,7 +229,7 @@ def _simulate(hosts: DeviceHosts, group: Group, manifest: Manifest, *, trustees:
     rng = rng or random.Random()
     devices = len(device_ids)
     servers = tuple(MixServer.generate(f"mix-{k + 1}") for k in range(mix_servers))
-    setup = ElectionSetup(tuple(hosts.create(device_ids)), tuple(s.registration for s in servers))
+    setup = ElectionSetup(tuple(hosts.create(device_ids)), (*(s.registration for s in servers), *registered))
     trustee_ids = [f"trustee-{i + 1}" for i in range(trustees)]
     progress("key ceremony", 0, 1)
     outcome = hold_ceremony(group, manifest, trustee_ids, threshold, setup)
