@@ -513,7 +513,8 @@ def _swap_directory(record: Path, other: Path) -> None:
     shutil.copytree(other, record)
 
 
-def _patch_verification(monkeypatch: pytest.MonkeyPatch, module: object, before: bool, swap: Callable[[], None]) -> None:
+def _patch_verification(monkeypatch: pytest.MonkeyPatch, module: object, before: bool,
+                        swap: Callable[[], None]) -> None:
     """Run ``swap`` just before (or after) the command's verification, whatever it is called."""
     for name in ("verify_snapshot", "verify_record"):
         real = getattr(module, name, None)
