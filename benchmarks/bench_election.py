@@ -1,4 +1,4 @@
-"""Benchmarks of whole-ballot operations (issue 3), in pe (one raw 256-bit exponentiation).
+"""Benchmarks of whole-ballot operations, in pe (one raw 256-bit exponentiation).
 
 A kuwu ballot: 1 contest x 5 options, vote for 1, under a joint key from a real
 3-trustee, threshold-2 ceremony.  Targets at pilwu-3072: encryption with all proofs

@@ -1,4 +1,4 @@
-"""Benchmarks of the whole mix-net pipeline of an election (issue 4), in pe per ciphertext.
+"""Benchmarks of the whole mix-net pipeline of an election, in pe per ciphertext.
 
 pilwu-3072, N = 100 cast ballots (N = 1,000 with PILWU_BENCH_LARGE=1), a kuwu ballot
 (1 contest, 5 candidates, vote for 1), so each mix vector has width 1: the contest's

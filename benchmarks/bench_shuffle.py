@@ -1,14 +1,14 @@
-"""Benchmarks of the re-encryption shuffle and its Terelius–Wikström proof (issue 4), in pe.
+"""Benchmarks of the re-encryption shuffle and its Terelius–Wikström proof, in pe.
 
 Width 1 (one ciphertext per vector), N = 100 and 1,000 on pilwu-3072 and P-256; with
-PILWU_BENCH_LARGE=1 also N = 10,000 on pilwu-3072, where the issue sets its targets
+PILWU_BENCH_LARGE=1 also N = 10,000 on pilwu-3072, where the project sets its targets
 (several minutes: deriving 10,000 generators alone takes about a minute).  Every figure is
 per ciphertext (``per = N``):
 
 - the shuffle itself (re-encryption with fixed-base tables for g and K, and permutation);
 - proof generation (``prove_shuffle``), target <= 3 pe at N = 10,000 on pilwu-3072;
 - verification (``verify_shuffle``) before batching of the per-item B_i equations (the
-  speed issue adds batching; the issue's target of 3 pe applies after it);
+  batched verification came later; the target of 3 pe applies to it);
 - the verifier's re-derivation of the generators (hash-to-group), per generator, which a
   record verifier pays once per seed (shared by every stage of a mix chain).
 
@@ -52,7 +52,7 @@ TARGET_GROUP = "pilwu-3072"
 LARGE = os.environ.get("PILWU_BENCH_LARGE") == "1"
 SIZES = [100, 1000, *([10_000] if LARGE else [])]
 TARGET_N = 10_000
-"""The issue's targets are stated for N = 10,000 at pilwu-3072."""
+"""The targets are stated for N = 10,000 at pilwu-3072."""
 TARGET_PROVE_PE = 3.0
 CONTEXT = b"\x42" * 32
 """Stands in for H_E."""

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/compare_electionguard.py [--ballots N]
 
 Both sides run in this process on the same 4096-bit group (ElectionGuard 1.x's p, q, g:
-our ``electionguard-4096`` parameter set copies its constants), for the issue's ballot:
+our ``electionguard-4096`` parameter set copies its constants), for the benchmark ballot:
 1 contest x 5 options, vote for 1.  Each figure is given as time and as pe, one raw
 ``gmpy2.powmod`` with a 256-bit exponent modulo that p, measured in the same run
 (docs/performance.md).  ElectionGuard's side: ``encrypt_ballot`` (its proofs not

@@ -1,7 +1,7 @@
 """Work units for the benchmarks: "pe" and "mulmod", measured in the same run.
 
-The machine is shared and noisy (±20–40 % on absolute times, ../shared/anchors/
-performance-limits.md), so every benchmark is reported as a ratio to the cost of one raw
+The machine is shared and noisy (±20–40 % on absolute times, docs/performance.md),
+so every benchmark is reported as a ratio to the cost of one raw
 exponentiation in the same group, measured in the same process at the same time:
 
 - **pe**: one ``gmpy2.powmod(x, e, p)`` with x a random element of the order-q subgroup

@@ -1,6 +1,6 @@
 """Shared fixtures: the groups a protocol test runs on.
 
-Protocol tests run on one integer group and one curve (issue 2: "the same proof and
+Protocol tests run on one integer group and one curve ("the same proof and
 ElGamal tests run on an integer group and on P-256").  The integer group is the fast
 test-only group; tests where the real size matters use pilwu-3072 explicitly.
 Set PILWU_EXHAUSTIVE=1 to add the real integer groups and the other curves.

@@ -9,7 +9,7 @@ so that the product of two ciphertexts encrypts the sum of their messages.  Decr
 gives g^m = beta / alpha^s, and m is recovered by a bounded discrete log (baby-step
 giant-step with an explicit bound; a random element fails fast, checklist A22).
 
-Side channels (issue 2 §9, docs/side-channels.md): the secret key s is only ever used
+Side channels (docs/side-channels.md): the secret key s is only ever used
 through ``Group.exp_secret`` (gmpy2.powmod_sec on Z_p*).  Encryption nonces go through the
 fixed-base tables, which are fast but *not* constant time: the encrypting device already
 knows the vote, and what matters is that no one else can time it.  Devices where

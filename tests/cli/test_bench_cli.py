@@ -1,4 +1,4 @@
-"""``pilwu bench`` through the real entry point (issue 6 §6).
+"""``pilwu bench`` through the real entry point.
 
 One quick run on the test-only pilwu-test-512 group (about a second of measuring): it
 exits 0, prints the table, and writes a JSON report of schema ``pilwu-bench`` version 1

@@ -1,5 +1,5 @@
 """The verifier gives the same report whichever executor runs the ballot blocks: this
-process, a local process pool, or a real Dask LocalCluster (issue 6 §2-§4), for a valid
+process, a local process pool, or a real Dask LocalCluster, for a valid
 record and for tampered ones; a directory of village records is verified as one run.
 
 Blocks are made small (block_lines=3) so that a record of a few ballots is split into

@@ -1,6 +1,6 @@
 """A write-in election on P-256 through the whole record: ballots carry signed write-in
 ciphertexts with nonce proofs, the mix-net carries them with the selection codes, the
-verifier decodes the names, and tampering with any of it is caught (issue 4 §5-§7)."""
+verifier decodes the names, and tampering with any of it is caught."""
 
 from __future__ import annotations
 

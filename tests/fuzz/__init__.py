@@ -1,4 +1,4 @@
-"""Structured fuzzing of every parser (issue 7, item 3): only PilwuError may escape.
+"""Structured fuzzing of every parser: only PilwuError may escape.
 
 Each test starts from a valid input — every document kind, JSON Lines line and ceremony
 message of a small mixed election on pilwu-test-512 and on P-256 (tests/fuzz/samples.py),

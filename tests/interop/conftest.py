@@ -1,5 +1,5 @@
 """Shared data of the Verificatum interop tests: the two real VMN 3.1.0 transcripts in
-tests/data/verificatum/cases (copied from ../shared, never read from there), their
+tests/data/verificatum/cases (copied into the project, never read from elsewhere), their
 ``vmnv -t`` test vectors, and their verification results, computed once per module.
 """
 

@@ -1,4 +1,4 @@
-"""Mutation tests derived from the two real transcripts (issue 5): flip a byte in each file, swap
+"""Mutation tests derived from the two real transcripts: flip a byte in each file, swap
 two elements of each list, swap files between parties, truncate files, add trailing bytes and
 remove files.  Each mutant is rejected with a reason naming the file, or the party and the proof,
 or, for a commitment or reply, handled as NOTES.md §9 item 8 / §10 say (unparsable commitments are

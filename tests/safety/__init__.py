@@ -1,1 +1,1 @@
-"""Safety suites: resource limits and crash safety of record reading and writing (issue 7)."""
+"""Safety suites: resource limits and crash safety of record reading and writing."""

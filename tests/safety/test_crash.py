@@ -1,5 +1,5 @@
 """Crash safety of the record writer: a writer killed at any point leaves a directory that
-either verifies completely or is reported as incomplete (issue 7, item 5).
+either verifies completely or is reported as incomplete.
 
 A child process writes a simulated election (``write_simulated_election``), or first a
 complete election and then its mix-net part (``reopen_record`` via

@@ -1,5 +1,5 @@
 """Resource limits: no record makes the verifier read outside its directory, exhaust
-memory or spin (issue 7, item 4; docs/record-format.md §2-3).
+memory or spin (docs/record-format.md §2-3).
 
 - **Paths.** index.json paths such as ``../x``, absolute paths, ``ballots/../../etc/passwd``
   are refused by the strict path rule (layout.check_relative_path) before anything is

@@ -1,4 +1,4 @@
-"""Security regression suite: attacks of ../shared SECURITY_CHECKLIST.md rows that had no test.
+"""Security regression suite: attacks of the security checklist rows (docs/threat-model.md) that had no test.
 
 Each test is named after its row (``test_a13_…``; the untitled list below the table is
 U1–U4, see tests/security/test_checklist_index.py) and runs the attack for real, through

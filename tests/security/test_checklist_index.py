@@ -81,7 +81,7 @@ def test_out_of_scope_paragraphs_say_why_and_who() -> None:
 
 
 def test_the_rows_known_to_have_no_test_before_issue_7_now_have_one() -> None:
-    """A2, A8, A13, A18, A24, A26 and U1–U4 had no test when issue 7 began; each now has
+    """A2, A8, A13, A18, A24, A26 and U1–U4 had no test when the security suite began; each now has
     at least one in tests/security (not only a documentation paragraph)."""
     tests = named_tests()
     for row in ["A2", "A8", "A13", "A18", "A24", "A26", "U1", "U2", "U3", "U4"]:

@@ -1,4 +1,4 @@
-"""Secret hygiene (issue 7 §6): secrets never leave through text, logs, errors, pickles,
+"""Secret hygiene: secrets never leave through text, logs, errors, pickles,
 the record, or a readable file.
 
 The secrets are every value a party of an election must keep to itself: trustees'

@@ -1,4 +1,4 @@
-"""Ballots: encryption with proofs, verification, challenge, replay (issue 3 §3).
+"""Ballots: encryption with proofs, verification, challenge, replay.
 
 Completeness (encrypt → verify → decrypt), refusal of bad plaintexts, and rejection of
 every tampering a record may carry: over-votes proved against a larger limit (A14), proofs

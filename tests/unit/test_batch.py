@@ -1,6 +1,6 @@
 """Batch verification (algebra/batch.py, election/batchverify.py): an honest list passes in
 one batch, and every tampered ballot in a list is named with exactly the message single
-verification gives, nothing else (issue 6 §1; Bellare–Garay–Rabin, Boyd–Pavlovski)."""
+verification gives, nothing else (Bellare–Garay–Rabin, Boyd–Pavlovski)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Signatures are bound to the election and the kind of message; malformed keys and
 signatures give InvalidBallot, never a pycryptodome exception; a device's chain detects a
 broken link, a dropped ballot (the last one too), a reordered pair and a missing or
-invalid closing entry, naming the device and the position (issue 3 §3, checklist A26).
+invalid closing entry, naming the device and the position (checklist A26).
 The chain tests use light stand-ins for ballots (anything with ids, codes and a digest);
 test_ballot.py runs the chain over real cast and challenged ballots.
 """

@@ -176,7 +176,7 @@ def test_element_of_another_group_is_refused() -> None:
 
 
 # ---------------------------------------------------------------- Verificatum --------
-# Plaintext points of a real Verificatum 3.1.0 P-256 session (../shared/verificatum/cases/
+# Plaintext points of a real Verificatum 3.1.0 P-256 session (tests/data/verificatum/cases/
 # p256_n100_mix, nizkp/default/Plaintexts.bt, entries 0, 2, 8, 83): counters 1, 0, 3, 10;
 # x and y as 32-byte big-endian hex; the decoded strings are from its `plaintexts` file.
 VERIFICATUM_P256 = [

@@ -1,5 +1,5 @@
 """SpillingReplayGuard (verify/replay.py) gives exactly ReplayGuard's verdicts and messages,
-whatever the spill size (issue 6 §5: flat memory for the duplicate check)."""
+whatever the spill size (flat memory for the duplicate check)."""
 
 from __future__ import annotations
 

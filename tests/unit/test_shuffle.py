@@ -1,7 +1,7 @@
 """Re-encryption shuffles and the Terelius–Wikström proof of shuffle (proofs/shuffle.py).
 
 Completeness for N in {1, 2, 3, 10, 100} and widths 1–3 (decrypting the outputs gives the
-inputs' plaintexts as a multiset); soundness: every tampering the issue lists is rejected
+inputs' plaintexts as a multiset); soundness: every tampering of a shuffle is rejected
 with InvalidProof whose message names the failing equation (checklist A4, A5, A24);
 the permutation sampler is a uniform-looking permutation.  Runs on an integer group and on
 P-256 (tests/conftest.py); the N = 100 case on pilwu-test-512 only.

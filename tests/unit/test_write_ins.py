@@ -1,5 +1,5 @@
 """Write-in names on ballots (election/writein.py) and the mix vector of a cast ballot
-(election/mixballot.py): selection codes, write-in ciphertexts, decoding (issue 4 §1, §5)."""
+(election/mixballot.py): selection codes, write-in ciphertexts, decoding."""
 
 from __future__ import annotations
 

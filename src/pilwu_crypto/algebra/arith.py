@@ -5,7 +5,7 @@ elections or encodings.  None of these paths is constant time (table lookups and
 choices are indexed by exponent digits): secret long-term exponents must go through
 ``gmpy2.powmod_sec`` instead (see Group.exp_secret).
 
-Methods (measured costs in ../shared/anchors/performance-limits.md):
+Methods (measured costs in docs/performance.md):
 - FixedBaseTable: BGMW-style window table T[i][j] = b^(j * 2^(w*i)); one exponentiation
   is at most ceil(bits/w) - 1 multiplications and no squarings.
 - straus: interleaved windows over all bases (few bases).
@@ -150,7 +150,7 @@ def multi_exp(bases: Sequence[mpz], exponents: Sequence[int], modulus: mpz) -> m
     """prod bases[i]^exponents[i] mod modulus (non-negative public exponents).
 
     Straus for up to STRAUS_MAX_BASES bases, Pippenger beyond (crossover measured in
-    ../shared/anchors/performance-limits.md §3).
+    docs/performance.md §3).
     """
     if len(bases) != len(exponents):
         raise ValueError("bases and exponents differ in length")

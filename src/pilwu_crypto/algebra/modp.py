@@ -130,7 +130,7 @@ class ModPGroup(Group):
         return Element(self, gmpy2.powmod(a.raw, int(k) % self.q, self.p))
 
     def exp_secret(self, a: Element, k: Scalar | int) -> Element:
-        # powmod_sec: GMP's mpz_powm_sec, constant time in the exponent (issue 2 §9).
+        # powmod_sec: GMP's mpz_powm_sec, constant time in the exponent.
         e = int(k) % self.q
         if e == 0:  # powmod_sec refuses exponent 0 (k = 0 is public knowledge anyway)
             return self._one

@@ -1,4 +1,4 @@
-"""``pilwu bench``: the figures of issue 6 §6, measured so that researchers can rerun them.
+"""``pilwu bench``: the figures of docs/performance.md, measured so that researchers can rerun them.
 
 One table of time per item and "pe" per item for the operations an election spends its
 time on — raw exponentiation and group-operation floors, fixed-base and

@@ -10,7 +10,7 @@ repetition), so a slow moment of the shared machine moves both and cancels out.
 Times are medians of ``reps`` repetitions after one untimed warm-up call, which also
 builds the lazily built fixed-base tables (their one-off cost is not in the figures).
 
-The setting is the issue's: one contest with 5 options, vote for 1, under the joint key
+The setting is docs/performance.md's: one contest with 5 options, vote for 1, under the joint key
 of a real 3-trustee threshold-2 ceremony; ballots from one registered voting device.
 """
 

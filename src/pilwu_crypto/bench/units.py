@@ -2,7 +2,7 @@
 
 Figures on a shared machine move by ±20–40 % between runs, so every benchmark row is
 expressed as a multiple of the group's own raw exponentiation measured *in the same run*
-(../shared/anchors/performance-limits.md, benchmarks/pe_units.py).  This module holds
+(docs/performance.md, benchmarks/pe_units.py).  This module holds
 that reference operation and the raw group operation ("mulmod") for the two kinds of
 group pilwu_crypto has:
 

@@ -313,8 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
     # pilwu trustee setup|init|reveal|shares|finish|context|status|decrypt|combine|mix-decrypt|mix-combine
     mixdecrypt.register(trustee.register(sub))
     mix.register(sub)  # pilwu mix keygen|stage
-    vmn.register(sub)  # pilwu verify-vmn (Verificatum transcripts, issue 5)
-    bench.register(sub)  # pilwu bench (time and pe per operation, issue 6 §6)
+    vmn.register(sub)  # pilwu verify-vmn (Verificatum transcripts)
+    bench.register(sub)  # pilwu bench (time and pe per operation)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""``pilwu bench``: measure the operations of an election and print one table (issue 6 §6).
+"""``pilwu bench``: measure the operations of an election and print one table.
 
     pilwu bench [--group NAME] [--json PATH] [--quick] [--vmn-case DIR] [--insecure-test-group]
 

@@ -1,4 +1,4 @@
-"""``pilwu verify-vmn``: verify a Verificatum (VMN 3.1.0) proof transcript (issue 5).
+"""``pilwu verify-vmn``: verify a Verificatum (VMN 3.1.0) proof transcript.
 
     pilwu verify-vmn PROTINFO.xml NIZKP_DIR --type mixing|shuffling|decryption
                      [--auxsid NAME] [--width W] [--json PATH] [--quiet]

@@ -1,6 +1,6 @@
 """Ballots: encryption with proofs, verification, Benaloh challenge, replay detection.
 
-A filled ballot is encrypted against the manifest (issue 3 §3, ElectionGuard 2.1 §3.3):
+A filled ballot is encrypted against the manifest (ElectionGuard 2.1 §3.3):
 for each contest and each of its options, in manifest order, one exponential-ElGamal
 ciphertext under the joint key K with a range proof that it encrypts 0..option_limit;
 per contest, a range proof that the homomorphic sum of its ciphertexts (nonce = the sum

@@ -3,7 +3,7 @@
 Every voting device is registered in the election record with an id and a raw 32-byte
 Ed25519 public key (RFC 8032, through pycryptodome).  It signs every ballot it produces
 and, when the polls close, a closing entry.  A verifier refuses ballots from devices that
-are not registered and ballots whose signature does not verify (issue 3 §3).
+are not registered and ballots whose signature does not verify.
 
 Signed messages are framed so that a signature can be replayed neither in another
 election nor as another kind of message (DESIGN.md §4):
@@ -15,7 +15,7 @@ election nor as another kind of message (DESIGN.md §4):
 one of DST_DEVICE_BALLOT or DST_DEVICE_CLOSING.  :meth:`VotingDevice.sign` refuses
 anything else.
 
-Confirmation codes are hash-chained per device (issue 3 §3).  With H = tagged_hash:
+Confirmation codes are hash-chained per device.  With H = tagged_hash:
 
     code_0 = H(DST_CODE_SEED, H_E, device_id)
     code_k = H(DST_CODE, H_E, device_id, code_k-1, ballot_digest_k)

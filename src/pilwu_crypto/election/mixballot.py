@@ -1,7 +1,7 @@
 """A cast ballot inside the mix-net: the vector it enters as, the votes it comes out as.
 
 The mix input is not a second thing voters submit: it is computed, publicly and
-deterministically, from the cast ballots of the record (issue 4 §1; docs/record-format.md
+deterministically, from the cast ballots of the record (docs/record-format.md
 §5.15), so it provably carries the same choices as the ballots the homomorphic tally
 counts, and the verifier recomputes it instead of trusting a list.  For each contest c
 of the manifest, in order, a ballot's vector holds:

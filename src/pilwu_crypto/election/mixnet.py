@@ -1,7 +1,7 @@
 """The verifiable mix-net of an election: mix input, mix chain, decryption of the final list.
 
 Homomorphic tallying covers "choose k of n"; everything else (write-in names, ranked
-ballots, ballots opened one by one) goes through this mix-net (issue 4 §1, §4, §5).  It
+ballots, ballots opened one by one) goes through this mix-net.  It
 only assembles the primitives of :mod:`pilwu_crypto.proofs.nonce`,
 :mod:`pilwu_crypto.proofs.shuffle` and :mod:`pilwu_crypto.threshold.decryption` with the
 election's context; the record and the CLI come later.

@@ -1,4 +1,4 @@
-"""Sealing a trustee's exported secret state under a passphrase (issue 3 §2).
+"""Sealing a trustee's exported secret state under a passphrase.
 
 scrypt (memory-hard; N = 2^17 by default, r = 8, p = 1, random 16-byte salt) derives an
 AES-256-GCM key; the header (magic, version, KDF and cipher parameters, salt, nonce) is

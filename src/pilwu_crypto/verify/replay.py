@@ -4,7 +4,7 @@
 alpha and proof commitment of every ballot in memory (about 3 KB per 1x5 ballot), which
 does not scale to a regency's million ballots on a laptop.  :class:`SpillingReplayGuard`
 gives exactly the same verdicts and messages in memory independent of the number of
-ballots (issue 6 §5):
+ballots:
 
 1. every ballot's items (its id, then ReplayGuard's items: alphas and commitments) are
    reduced to 16-byte digests (the same SHA-256 under DST_REPLAY, truncated), buffered,

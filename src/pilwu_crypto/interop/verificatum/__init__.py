@@ -1,6 +1,6 @@
-"""A stand-alone verifier of Verificatum Mix-Net (VMN 3.1.0) proof transcripts (issue 5).
+"""A stand-alone verifier of Verificatum Mix-Net (VMN 3.1.0) proof transcripts.
 
-Modules, one responsibility each (../shared/verificatum/NOTES.md sections in brackets):
+Modules, one responsibility each (docs/verificatum.md sections in brackets):
 
 - :mod:`.bytetree` — strict byte-tree parsing and serialization (§1)
 - :mod:`.protinfo` — the protocol-info file, parsed defensively (§5)

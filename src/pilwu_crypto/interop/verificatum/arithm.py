@@ -1,6 +1,6 @@
 """Verificatum's groups and the byte-tree encodings of their objects (NOTES.md §2, §3; VMNV §6).
 
-The marshalled group of ``<pgroup>`` is never trusted (issue 5, checklist A3, A9, A23):
+The marshalled group of ``<pgroup>`` is never trusted (checklist A3, A9, A23):
 
 * ``ModPGroup`` → node(int p, int q, element g, int4 encoding): p and q are minimal
   two's-complement integers, g is a fixed-length element leaf (as in VMN's own files;
@@ -298,7 +298,7 @@ def parse_group(s_group: str) -> VmnGroup:
 
 
 def modp_group(params: ModPParameters) -> VmnGroup:
-    """Validate a ModP group's parameters ourselves and build it (issue 5 "never trust")."""
+    """Validate a ModP group's parameters ourselves and build it (docs/verificatum.md: never trusted)."""
     p, q, g, encoding = params.p, params.q, params.g, params.encoding
     if encoding not in (ENCODING_RO, ENCODING_SAFEPRIME, ENCODING_SUBGROUP):
         raise InvalidParameters(f"ModPGroup: unknown encoding {encoding}")

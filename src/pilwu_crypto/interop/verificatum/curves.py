@@ -5,7 +5,7 @@ pycryptodome's C code).  Verificatum 3.1.0 knows more curves (ECqPGroupParams): 
 P-224, the Koblitz curves secp192k1, secp224k1 and secp256k1, the X9.62 curves
 prime192v2/v3 and prime239v1–v3, and the Brainpool curves brainpoolp192r1 … p512r1.  This
 module implements them as a :class:`~pilwu_crypto.algebra.group.Group` so that the
-verifier's code runs unchanged on them (issue 5: "a gmpy2 Jacobian-coordinate
+verifier's code runs unchanged on them ("a gmpy2 Jacobian-coordinate
 implementation behind the same interface").
 
 What it is:
