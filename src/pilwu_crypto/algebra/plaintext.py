@@ -3,7 +3,7 @@
 Exponential ElGamal carries small integers as g^m; a write-in name needs the opposite: a
 byte string placed *inside* a group element so that decryption gives the element and the
 element gives the bytes back.  On the NIST curves this is done as Verificatum does it
-(docs/verificatum.md §12): the bytes, their length and a counter form the
+(docs/plaintext-encodings.md §2): the bytes, their length and a counter form the
 x-coordinate of a point.  An integer subgroup with a 256-bit q (pilwu-3072 and friends)
 has no such encoding: its q elements are a fraction of about 2^-(bits(p) - 256) of Z_p*,
 and the known integer encodings (Verificatum's "m or p - m") need a safe prime, whose

@@ -3,7 +3,7 @@
 A mix server receives N ciphertext vectors of width w >= 1 (a ballot of w ciphertexts
 moves as one unit), re-encrypts every component with a fresh nonce and permutes the
 vectors.  The proof of shuffle is the Terelius–Wikström proof in the form that
-Verificatum deploys it (docs/verificatum.md §9, VMNV §8.3, ``PoSBasicTW``) and
+Verificatum deploys it (VMNV §8.3, ``PoSBasicTW``; docs/verificatum.md) and
 that Haenni, Locher, Koenig and Dubuis write out as pseudo-code ("Pseudo-Code Algorithms
 for Verifiable Re-Encryption Mix-Nets", FC 2017: GenShuffle, GenPermutation,
 GenCommitment, GenCommitmentChain, GenProof, CheckProof).
