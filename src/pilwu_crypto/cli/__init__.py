@@ -28,7 +28,7 @@ from pathlib import Path
 
 from pilwu_crypto.algebra.group import Group
 from pilwu_crypto.algebra.groups import DEFAULT_GROUP, TEST_ONLY_GROUPS, get_group, group_names
-from pilwu_crypto.cli import bench, mix, mixdecrypt, render, trustee, verify, vmn
+from pilwu_crypto.cli import bench, mix, mixdecrypt, render, setup, trustee, verify, vmn
 from pilwu_crypto.cli.steps import Misuse
 from pilwu_crypto.election.ballot import ChallengedBallot, verify_ballot, verify_challenged
 from pilwu_crypto.election.context import ElectionContext
@@ -312,6 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     # pilwu trustee setup|init|reveal|shares|finish|context|status|decrypt|combine|mix-decrypt|mix-combine
     mixdecrypt.register(trustee.register(sub))
+    setup.register(sub)  # pilwu device keygen, pilwu setup combine
     mix.register(sub)  # pilwu mix keygen|stage
     vmn.register(sub)  # pilwu verify-vmn (Verificatum transcripts)
     bench.register(sub)  # pilwu bench (time and pe per operation)
