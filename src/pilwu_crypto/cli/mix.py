@@ -37,7 +37,8 @@ from typing import TypeVar
 
 from Crypto.PublicKey import ECC
 
-from pilwu_crypto.cli.steps import EXIT_OK, Misuse, Refused, say, step_command
+from pilwu_crypto.cli.setup import new_signing_key
+from pilwu_crypto.cli.steps import EXIT_OK, Refused, say, step_command
 from pilwu_crypto.cli.trustee import allow_group, read_passphrase, require_verified
 from pilwu_crypto.election.mixnet import MixServer, mix_generators, run_stage, verify_chain
 from pilwu_crypto.election.setup import key_fingerprint
@@ -45,7 +46,7 @@ from pilwu_crypto.errors import InvalidParameters, PilwuError
 from pilwu_crypto.record.codec import dumps_canonical
 from pilwu_crypto.record.io import RecordReader, atomic_write, reopen_record
 from pilwu_crypto.record.layout import MIX_RESULT_PATH
-from pilwu_crypto.record.messages import read_private_file, write_private_file
+from pilwu_crypto.record.messages import read_private_file
 from pilwu_crypto.record.mixcodec import mix_servers_to_json
 from pilwu_crypto.verify.checks import UP_TO_MIX_INPUT
 
@@ -65,17 +66,7 @@ def _command(step: str, func: Callable[[argparse.Namespace], int]) -> Callable[[
 def cmd_keygen(args: argparse.Namespace) -> int:
     """Mix server: create its signing key (0600, encrypted) and its public registration."""
     key_path, reg_path = Path(args.key), Path(args.registration)
-    for path in (key_path, reg_path):
-        if path.exists() and not args.force:
-            raise Misuse(f"{path} exists; use --force to replace it (a new key)")
-    key = ECC.generate(curve="Ed25519")
-    try:
-        server = MixServer(args.id, key)
-    except InvalidParameters as exc:
-        raise Misuse(str(exc)) from None
-    passphrase = read_passphrase(args, key_path, new=True)
-    pem = key.export_key(format="PEM", passphrase=passphrase, protection=KEY_PROTECTION).encode("ascii")
-    write_private_file(key_path, pem, overwrite=args.force)
+    server = new_signing_key(args, lambda key: MixServer(args.id, key))
     reg = server.registration
     target = reg_path.resolve()  # a one-server mixnet/servers.json document, written atomically
     atomic_write(target.parent, target.name, dumps_canonical(mix_servers_to_json([reg])))

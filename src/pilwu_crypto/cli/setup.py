@@ -28,13 +28,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from Crypto.PublicKey import ECC
+from Crypto.PublicKey.ECC import EccKey
 
 from pilwu_crypto.cli.steps import EXIT_OK, Misuse, Refused, say, step_command
 from pilwu_crypto.cli.trustee import read_passphrase
 from pilwu_crypto.election.device import DeviceRegistration, VotingDevice
 from pilwu_crypto.election.mixnet import MixServerRegistration
 from pilwu_crypto.election.setup import ElectionSetup, key_fingerprint
-from pilwu_crypto.errors import InvalidBallot, PilwuError
+from pilwu_crypto.errors import PilwuError
 from pilwu_crypto.record.codec import (
     JsonObject,
     _document,
@@ -55,6 +56,7 @@ KEY_PROTECTION = "scryptAndAES256-CBC"
 """PKCS#8 protection of a device's private key file (as for mix servers)."""
 
 _P = TypeVar("_P", bound=argparse.ArgumentParser)
+_R = TypeVar("_R")
 
 
 def device_registration_to_json(registration: DeviceRegistration) -> JsonObject:
@@ -78,21 +80,29 @@ def _write_new(path: Path, data: bytes, force: bool) -> None:
     atomic_write(target.parent, target.name, data)
 
 
-def cmd_device_keygen(args: argparse.Namespace) -> int:
-    """Voting device: create its signing key (0600, encrypted) and its public registration."""
-    key_path, reg_path = Path(args.key), Path(args.registration)
-    for path in (key_path, reg_path):
+def new_signing_key(args: argparse.Namespace, make: Callable[[EccKey], _R]) -> _R:
+    """A new Ed25519 key for ``--id`` (a device or a mix server, built by ``make``, which
+    validates the id): refuses existing ``--key``/``--registration`` files without
+    ``--force``, then seals the key under a new passphrase (PKCS#8, mode 0600)."""
+    key_path = Path(args.key)
+    for path in (key_path, Path(args.registration)):
         if (path.exists() or path.is_symlink()) and not args.force:
             raise Misuse(f"{path} exists; use --force to replace it (a new key)")
     key = ECC.generate(curve="Ed25519")
     try:
-        device = VotingDevice(args.id, key)
-    except InvalidBallot as exc:
+        party = make(key)
+    except PilwuError as exc:
         raise Misuse(str(exc)) from None
     passphrase = read_passphrase(args, key_path, new=True)
     pem = key.export_key(format="PEM", passphrase=passphrase, protection=KEY_PROTECTION).encode("ascii")
     write_private_file(key_path, pem, overwrite=args.force)
-    reg = device.registration
+    return party
+
+
+def cmd_device_keygen(args: argparse.Namespace) -> int:
+    """Voting device: create its signing key (0600, encrypted) and its public registration."""
+    key_path, reg_path = Path(args.key), Path(args.registration)
+    reg = new_signing_key(args, lambda key: VotingDevice(args.id, key)).registration
     _write_new(reg_path, dumps_canonical(device_registration_to_json(reg)), True)
     say(f"device {reg.device_id}: key written to {key_path} (mode 0600); registration {reg_path} "
         f"(fingerprint {key_fingerprint(reg.public_key)}) goes into the election setup (pilwu setup combine)")
@@ -162,5 +172,11 @@ def register(sub: argparse._SubParsersAction[_P]) -> None:
     p.set_defaults(func=step_command("setup", "combine", cmd_combine))
 
 
-__all__ = ["cmd_combine", "cmd_device_keygen", "device_registration_document", "device_registration_to_json",
-           "register"]
+__all__ = [
+    "cmd_combine",
+    "cmd_device_keygen",
+    "device_registration_document",
+    "device_registration_to_json",
+    "new_signing_key",
+    "register",
+]
