@@ -53,7 +53,7 @@ from pilwu_crypto.record.setupcodec import election_setup_to_json
 KIND_DEVICE_REGISTRATION = "device-registration"
 """A device's public registration file: ``version``, ``kind``, ``device_id``, ``public_key``."""
 KEY_PROTECTION = "scryptAndAES256-CBC"
-"""PKCS#8 protection of a device's private key file (as for mix servers)."""
+"""PKCS#8 protection of a device's or mix server's private key file (scrypt, then AES-256-CBC)."""
 
 _P = TypeVar("_P", bound=argparse.ArgumentParser)
 _R = TypeVar("_R")
