@@ -50,7 +50,6 @@ from pilwu_crypto.record.messages import read_private_file
 from pilwu_crypto.record.mixcodec import mix_servers_to_json
 from pilwu_crypto.verify.checks import UP_TO_MIX_INPUT
 
-
 _P = TypeVar("_P", bound=argparse.ArgumentParser)
 
 
