@@ -43,10 +43,25 @@ from pilwu_crypto.interop.verificatum.pos import (
     verify_pos,
     verify_posc,
 )
-from pilwu_crypto.interop.verificatum.protinfo import SID_RE, VERSION, ProtocolInfo, parse_protinfo
+from pilwu_crypto.interop.verificatum.protinfo import (
+    MIN_CURVE_ORDER_BITS,
+    MIN_EBITLENRO,
+    MIN_MODP_BITS,
+    MIN_STATDIST,
+    MIN_VBITLENRO,
+    SID_RE,
+    VERSION,
+    ProtocolInfo,
+    insecure_scalars,
+    parse_protinfo,
+)
 
 SESSION_TYPES = ("mixing", "shuffling", "decryption")
 REPORT_VERSION = 1
+INSECURE = "insecure protocol parameters"
+"""The verdict when a soundness parameter is below its floor (protinfo.MIN_*)."""
+FLOORS = {"vbitlenro": MIN_VBITLENRO, "ebitlenro": MIN_EBITLENRO, "statdist": MIN_STATDIST,
+          "modp_bits": MIN_MODP_BITS, "curve_order_bits": MIN_CURVE_ORDER_BITS}
 """Version of the JSON report of :meth:`VerificationResult.to_json`."""
 
 MAX_TEXT_FILE = 64
@@ -126,6 +141,12 @@ class VerificationResult:
     vgroup: VmnGroup | None = None
     notes: list[str] = field(default_factory=list)
     """Substitutions VMN's rules made (unparsable commitments, skipped shufflers…)."""
+    parameters: dict[str, Any] = field(default_factory=dict)
+    """The soundness parameters of protInfo.xml and the group's size, with the floors."""
+    insecure_parameters: list[str] = field(default_factory=list)
+    """Each parameter below its floor ("name = value is below the floor of F")."""
+    insecure_allowed: bool = False
+    """True when the caller accepted insecure parameters (the verdict then warns)."""
 
     @property
     def valid_shuffles(self) -> int:
@@ -154,6 +175,9 @@ class VerificationResult:
                 "challenge": f"{self.decryption.challenge:x}", "substituted": list(self.decryption.substituted)},
             "plaintexts": None if self.plaintexts is None else len(self.plaintexts),
             "notes": self.notes,
+            "parameters": self.parameters,
+            "insecure_parameters": self.insecure_parameters,
+            "insecure_allowed": self.insecure_allowed,
         }
 
 
@@ -228,16 +252,23 @@ def _parse(name: str, func: Callable[[], Any]) -> Any:
 
 
 def verify_transcript(protinfo: Path | str, nizkp: Path | str, session_type: str, *, auxsid: str = "default",
-                      width: int | None = None, progress: Progress | None = None) -> VerificationResult:
+                      width: int | None = None, progress: Progress | None = None,
+                      allow_insecure_parameters: bool = False) -> VerificationResult:
     """Verify a VMN 3.1.0 transcript (NOTES §11).  Raises ProtInfoError only when protInfo.xml
-    cannot be read; every other problem is a VerificationResult with ``valid`` False."""
+    cannot be read; every other problem is a VerificationResult with ``valid`` False.
+
+    Soundness parameters below the floors (challenge or batching bits < 128, statdist < 64,
+    ModP p < 2048 bits, curve order < 256 bits) make the verdict "insecure protocol parameters"
+    before any proof is looked at, unless ``allow_insecure_parameters``: then the proofs are
+    checked and the result still lists the parameters below the floors (and warns in ``notes``).
+    """
     if session_type not in SESSION_TYPES:
         raise ValueError(f"session type must be one of {', '.join(SESSION_TYPES)}")
     if not SID_RE.fullmatch(auxsid):
         raise ValueError(f"auxsid {auxsid!r} does not match [A-Za-z][A-Za-z0-9]{{1,1023}}")
     info = _read_protinfo(Path(protinfo))
     result = VerificationResult(valid=False, session_type=session_type, auxsid=auxsid, sid=info.sid, k=info.k,
-                                threshold=info.threshold)
+                                threshold=info.threshold, insecure_allowed=allow_insecure_parameters)
     try:
         _run(info, _Dir(Path(nizkp)), result, width, progress or (lambda stage, done, total: None))
         result.valid = True
@@ -264,7 +295,37 @@ def _read_protinfo(path: Path) -> ProtocolInfo:
     return info
 
 
+def _check_floors(info: ProtocolInfo, res: VerificationResult, vg: VmnGroup | None) -> None:
+    """Record the soundness parameters; refuse those below the floors unless allowed.
+
+    Called first with ``vg`` None (the numbers of protInfo.xml, before the group is even
+    validated), then with the group; nothing expensive happens before either call.
+    """
+    if vg is None:
+        res.parameters = {"vbitlenro": info.n_v, "ebitlenro": info.n_e, "statdist": info.n_r,
+                          "prg": info.s_prg, "rohash": info.s_rohash, "parties": info.k,
+                          "threshold": info.threshold, "maxciph": info.maxciph, "floors": dict(FLOORS)}
+        found = insecure_scalars(info)
+    else:
+        kind = "curve" if vg.is_curve else "modp"
+        size = vg.q.bit_length() if vg.is_curve else vg.p.bit_length()
+        floor = MIN_CURVE_ORDER_BITS if vg.is_curve else MIN_MODP_BITS
+        what = "curve order bits" if vg.is_curve else "ModP modulus bits"
+        res.parameters.update({"group": vg.description, "group_kind": kind, "group_bits": size,
+                               "group_q_bits": vg.q.bit_length()})
+        found = [f"group: {what} = {size} is below the floor of {floor}"] if size < floor else []
+    res.insecure_parameters.extend(found)
+    if not found:
+        return
+    if not res.insecure_allowed:
+        raise _Reject(Failure(f"{INSECURE}: {'; '.join(res.insecure_parameters)} "
+                              "(--allow-insecure-parameters to check the proofs anyway)"))
+    res.notes.extend(f"warning: {INSECURE} accepted: {item}" for item in found)
+
+
 def _run(info: ProtocolInfo, d: _Dir, res: VerificationResult, width_arg: int | None, progress: Progress) -> None:
+    # 0. the soundness floors, before anything else (the parties chose these numbers)
+    _check_floors(info, res, None)
     # 1. the group (validated ourselves), hashes, version, type, auxsid, width (NOTES §11 step 1)
     try:
         vg = parse_group(info.s_group)
@@ -274,6 +335,7 @@ def _run(info: ProtocolInfo, d: _Dir, res: VerificationResult, width_arg: int | 
         raise _Reject(Failure(f"group refused: {exc}", file="protInfo.xml")) from None
     res.vgroup = vg
     res.group = vg.description
+    _check_floors(info, res, vg)
     group = vg.group
     prg_hash, rohash = HashFunction(info.s_prg), HashFunction(info.s_rohash)
     version = d.text("version")
