@@ -193,6 +193,13 @@ class _Dir:
     def exists(self, name: str) -> bool:
         return (self.root / name).is_file()
 
+    def size(self, name: str) -> int:
+        """The byte size of a file, from os.stat, without reading it (0 when missing)."""
+        try:
+            return (self.root / name).stat().st_size
+        except OSError:
+            return 0
+
     def read(self, name: str, limit: int = bt.MAX_TREE_BYTES) -> bytes:
         path = self.root / name
         try:
@@ -417,6 +424,9 @@ def _shuffles(info: ProtocolInfo, d: _Dir, res: VerificationResult, vg: VmnGroup
     n0 = d.number("proofs/maxciph") if precomp else n
     if n0 < n:
         raise _Reject(Failure(f"maxciph {n0} is smaller than the {n} ciphertexts", file="proofs/maxciph"))
+    active = res.active_threshold or info.threshold
+    if precomp:
+        _bound_maxciph(d, n0, n, active)
     generators = derive_generators(vg, rohash, challenger.rho, info.n_r, n0)
     res.generators = generators
     y = public_key.element
@@ -426,7 +436,6 @@ def _shuffles(info: ProtocolInfo, d: _Dir, res: VerificationResult, vg: VmnGroup
     setting = ShuffleSetting(vgroup=vg, challenger=challenger, prg_hash=prg_hash, n_e=info.n_e, n_v=info.n_v,
                              width=width, public_key=public_key, pk_wide_ser=bt.ser_node([pk_wide, y_wide]),
                              generators=generators)
-    active = res.active_threshold or info.threshold
     for pl in range(1, active + 1):
         progress("shuffles", pl - 1, active)
         ll = f"{pl:02d}"
@@ -487,6 +496,34 @@ def _shuffles(info: ProtocolInfo, d: _Dir, res: VerificationResult, vg: VmnGroup
                                       proof=why.proof if why is not None else "PoS"))
         raise _Reject(Failure(f"only {res.valid_shuffles} valid shuffle proofs, the threshold is {info.threshold}"))
     return current
+
+
+KEEP_LIST_HEADER = 5
+"""Bytes of a byte-tree leaf header (tag and length) before a keep list's N_0 entries."""
+
+
+def _bound_maxciph(d: _Dir, n0: int, n: int, active: int) -> None:
+    """N_0 cannot exceed what the files present can hold (checked before N_0 generators are derived).
+
+    Every shuffler with pre-computation proof files must publish a keep list of exactly N_0
+    one-byte entries (one leaf), so N_0 ≤ its size − 5 bytes, from os.stat before any reading.
+    Without any such shuffler no proof uses N_0, and it may not exceed N.
+    """
+    capacity, limiting = n, "the input list (no shuffler published pre-computation proofs)"
+    found = False
+    for pl in range(1, active + 1):
+        ll = f"{pl:02d}"
+        if not d.exists(f"proofs/CCPoSCommitment{ll}.bt"):
+            continue
+        keep = f"proofs/KeepList{ll}.bt"
+        if not d.exists(keep):
+            raise _Reject(Failure("missing", party=pl, file=keep))
+        room = max(d.size(keep) - KEEP_LIST_HEADER, 0)
+        if not found or room < capacity:
+            capacity, limiting, found = room, keep, True
+    if n0 > capacity:
+        raise _Reject(Failure(f"maxciph {n0} exceeds the {capacity} entries {limiting} can hold",
+                              file="proofs/maxciph"))
 
 
 def _precomp_shuffle(d: _Dir, setting: ShuffleSetting, report: ShufflerReport, ll: str, u: list[Element],
