@@ -10,10 +10,11 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from pilwu_crypto.interop.verificatum import VerificationResult, verify_transcript
+from pilwu_crypto.interop.verificatum import VerificationResult, verifier, verify_transcript
 
 CASES_DIR = Path(__file__).resolve().parents[1] / "data" / "verificatum" / "cases"
 CASES = ("modp512_n100_mix", "p256_n100_mix")
@@ -106,3 +107,18 @@ def verified() -> dict[str, VerificationResult]:
 @pytest.fixture(scope="session")
 def testvectors() -> dict[str, list[TestVector]]:
     return {case: parse_testvectors((case_dir(case) / "testvectors.txt").read_text()) for case in CASES}
+
+
+@pytest.fixture
+def derived(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The count of every generator derivation of the verifier (more than 1000 fails at once)."""
+    calls: list[int] = []
+    real = verifier.derive_generators
+
+    def counting(*args: Any) -> Any:
+        calls.append(args[-1])
+        assert args[-1] <= 1000, f"{args[-1]} generators asked for"
+        return real(*args)
+
+    monkeypatch.setattr(verifier, "derive_generators", counting)
+    return calls

@@ -5,28 +5,12 @@ files present before the work starts."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from pilwu_crypto.interop.verificatum import bytetree as bt
-from pilwu_crypto.interop.verificatum import verifier, verify_transcript
+from pilwu_crypto.interop.verificatum import verify_transcript
 from tests.interop.conftest import CASES, copy_case
-
-
-@pytest.fixture
-def derived(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The count of every generator derivation of the verifier (more than 1000 fails at once)."""
-    calls: list[int] = []
-    real = verifier.derive_generators
-
-    def counting(*args: Any) -> Any:
-        calls.append(args[-1])
-        assert args[-1] <= 1000, f"{args[-1]} generators asked for"
-        return real(*args)
-
-    monkeypatch.setattr(verifier, "derive_generators", counting)
-    return calls
 
 
 def test_huge_maxciph_is_refused_before_any_generator(tmp_path: Path, derived: list[int]) -> None:
