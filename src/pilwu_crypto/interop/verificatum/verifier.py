@@ -571,8 +571,9 @@ def _decryption(info: ProtocolInfo, d: _Dir, res: VerificationResult, vg: VmnGro
     res.decryption = outcome
     res.notes.extend(outcome.substituted)
     if not outcome.valid:
-        culprit = _attribute(vg, res, outcome, parties, current, prg_hash, info)
-        raise _Reject(Failure(outcome.reason or "decryption proof fails", party=culprit, proof="decryption"))
+        culprit, detail = _attribute(vg, res, outcome, parties, current, prg_hash, info)
+        reason = f"{outcome.reason or 'decryption proof fails'}; {detail}"
+        raise _Reject(Failure(reason, party=culprit, proof="decryption"))
     pt_tree = d.tree("Plaintexts.bt")
     published = _parse("Plaintexts.bt", lambda: vg.wide_elements(pt_tree, width, "plaintexts", n))
     for i, (mine, theirs) in enumerate(zip(outcome.plaintexts, published, strict=True)):
@@ -582,12 +583,16 @@ def _decryption(info: ProtocolInfo, d: _Dir, res: VerificationResult, vg: VmnGro
 
 
 def _attribute(vg: VmnGroup, res: VerificationResult, outcome: DecryptionOutcome, parties: list[PartyDecryption],
-               current: CiphertextList, prg_hash: HashFunction, info: ProtocolInfo) -> int | None:
-    """After a failed combined proof, VMN's per-party check (NOTES §10) names the bad party of Δ:
+               current: CiphertextList, prg_hash: HashFunction, info: ProtocolInfo) -> tuple[int | None, str]:
+    """After a failed combined proof, check each party of Δ on its own (NOTES §10):
     y_l^{−v/α}·y'_l = g^{k_x,l} and B_l^v·B'_l = A^{k_x,l}, B_l = ∏f_{l,i}^{e_i}.
 
-    None when no party or every party of Δ fails it: then the hashed statement itself (list,
-    Γ, factors or commitments of any party) differs from what the parties proved.
+    The challenge v hashes every party's commitment and the seed every party's factors, so a
+    well-formed proof that fails its own check may be stale: another party may have changed
+    its commitment or factors after the others answered, and answered the new challenge itself.
+    Only a party whose own commitment or reply does not parse is blamed (the first of them);
+    otherwise the parties whose check fails are listed, "not attributed".  Returns the party to
+    blame (or None) and the detail for the verdict.
     """
     group = vg.group
     q = group.q
@@ -596,7 +601,8 @@ def _attribute(vg: VmnGroup, res: VerificationResult, outcome: DecryptionOutcome
     v = outcome.challenge % q
     inv_alpha = pow(alpha(info.k) % q, -1, q)
     A = [group.multi_exp([c.components[j].alpha for c in current.vectors], e) for j in range(width)]
-    bad: list[int] = []
+    malformed: list[int] = []
+    failing: list[int] = []
     for pl in outcome.delta:
         party = parties[pl - 1]
         try:
@@ -607,14 +613,26 @@ def _attribute(vg: VmnGroup, res: VerificationResult, outcome: DecryptionOutcome
             b_p = vg.wide_element(bt_, width, "B'")
             k_x = vg.scalar(party.reply, "reply").value
         except PilwuError:
-            bad.append(pl)
+            malformed.append(pl)
             continue
         # y_l^{−v/α}·y'_l = g^{k_x,l}
         ok = res.party_keys[pl - 1] ** ((q - v * inv_alpha) % q) * y_p == group.exp_g(k_x)
         for j in range(width):
-            # B_l^v·B'_l = A^{k_x,l}
+            # B_l^v·B'_l = A^{k_x,l}: party l's own factors against its own commitment
             B = group.multi_exp([row[j] for row in party.factors], e)
             ok = ok and B ** v * b_p[j] == A[j] ** k_x
         if not ok:
-            bad.append(pl)
-    return bad[0] if bad and len(bad) < len(outcome.delta) else None
+            failing.append(pl)
+    if malformed:
+        return malformed[0], (f"the decryption commitment or reply of party {malformed[0]} is missing or does "
+                              "not parse")
+    holding = [pl for pl in outcome.delta if pl not in failing]
+    names = ", ".join(map(str, failing))
+    if failing and holding:
+        return None, (f"the per-party check fails for party {names} and holds for party "
+                      f"{', '.join(map(str, holding))}: a wrong proof, or a challenge changed by another party "
+                      "after it answered (not attributed)")
+    if failing:
+        return None, ("the per-party check fails for every party of Δ: the joint statement (list, Γ, factors or "
+                      "commitments) differs from what the parties proved (not attributed)")
+    return None, "every party of Δ passes its own check (not attributed)"
