@@ -10,10 +10,11 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from pilwu_crypto.interop.verificatum import VerificationResult, verify_transcript
+from pilwu_crypto.interop.verificatum import VerificationResult, verifier, verify_transcript
 
 CASES_DIR = Path(__file__).resolve().parents[1] / "data" / "verificatum" / "cases"
 CASES = ("modp512_n100_mix", "p256_n100_mix")
@@ -98,9 +99,26 @@ def parse_nested(value: str) -> object:
 @pytest.fixture(scope="session")
 def verified() -> dict[str, VerificationResult]:
     """Both given cases verified once (the real PoS on modp512 and P-256), shared by all tests."""
-    return {case: verify_transcript(protinfo(case), nizkp_dir(case), "mixing") for case in CASES}
+    # the 512-bit ModP case is below the group floor: checked with insecure parameters allowed
+    return {case: verify_transcript(protinfo(case), nizkp_dir(case), "mixing", allow_insecure_parameters=True)
+            for case in CASES}
 
 
 @pytest.fixture(scope="session")
 def testvectors() -> dict[str, list[TestVector]]:
     return {case: parse_testvectors((case_dir(case) / "testvectors.txt").read_text()) for case in CASES}
+
+
+@pytest.fixture
+def derived(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The count of every generator derivation of the verifier (more than 1000 fails at once)."""
+    calls: list[int] = []
+    real = verifier.derive_generators
+
+    def counting(*args: Any) -> Any:
+        calls.append(args[-1])
+        assert args[-1] <= 1000, f"{args[-1]} generators asked for"
+        return real(*args)
+
+    monkeypatch.setattr(verifier, "derive_generators", counting)
+    return calls

@@ -237,6 +237,9 @@ class Spec:
     n_r: int = 100
     n_v: int = 256
     n_e: int = 256
+    readapt: int = 0
+    """Party l > 0 plays a cheat after everyone answered: it republishes its decryption
+    commitment with a fresh nonce and answers the new challenge; the others' replies go stale."""
     messages: list[bytes] = field(default_factory=list)
     """Filled by :func:`write`: the encoded message of each (input index, component)."""
 
@@ -348,6 +351,13 @@ def write(spec: Spec, root: Path) -> tuple[Path, Path]:
     v = int.from_bytes(challenge(node([leaf(seed), node(taus)]), spec.n_v), "big")
     for pl in range(1, k + 1):
         put(f"proofs/DecrFactReply{pl:02d}.bt", vg.zq(nonces[pl] - v * xs[pl] * inv_alpha))
+    if spec.readapt:
+        cheat = spec.readapt
+        nonces[cheat] = r()
+        taus[cheat - 1] = node([vg.el(gx(nonces[cheat])), vg.wide([grp.exp(a, nonces[cheat]) for a in big_a])])
+        put(f"proofs/DecrFactCommitment{cheat:02d}.bt", taus[cheat - 1])
+        v = int.from_bytes(challenge(node([leaf(seed), node(taus)]), spec.n_v), "big")
+        put(f"proofs/DecrFactReply{cheat:02d}.bt", vg.zq(nonces[cheat] - v * xs[cheat] * inv_alpha))
     # m_i = v_i · u_i^{−x}
     put("Plaintexts.bt", vg.wide_arr([[c.v[j] * grp.exp(c.u[j], (-x) % q) for j in range(width)] for c in current]))
     return root / "protInfo.xml", nz

@@ -2,11 +2,13 @@
 
     pilwu verify-vmn PROTINFO.xml NIZKP_DIR --type mixing|shuffling|decryption
                      [--auxsid NAME] [--width W] [--json PATH] [--quiet]
+                     [--allow-insecure-parameters]
 
 NIZKP_DIR is the proof directory itself (``…/nizkp/<auxsid>``).  ``--type`` is required,
 as vmnv's -mix/-shuffle/-decrypt: a transcript must not choose which checks it gets.
 Exit codes: 0 valid; 1 not valid (one line on stderr naming the party, the proof and the
-equation, or the file that does not parse); 2 misuse or an unreadable protocol-info file.
+equation, or the file that does not parse, or "insecure protocol parameters" naming each
+soundness parameter below its floor); 2 misuse or an unreadable protocol-info file.
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ def register(sub: Any) -> None:
                    help="ciphertext width (default: the protocol info's <width>)")
     p.add_argument("--json", metavar="PATH", help="also write the report as JSON (- for stdout)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--allow-insecure-parameters", action="store_true", dest="allow_insecure",
+                   help="check the proofs even when protInfo.xml's soundness parameters are below the floors "
+                        "(vbitlenro, ebitlenro >= 128, statdist >= 64, ModP p >= 2048 bits, curve order >= 256 "
+                        "bits); the report still lists them. Otherwise such a transcript is not valid (exit 1)")
     p.set_defaults(func=cmd_verify_vmn)
 
 
@@ -59,7 +65,8 @@ def cmd_verify_vmn(args: argparse.Namespace) -> int:
     try:
         with render.progress_bars(not args.quiet) as progress:
             result = verify_transcript(Path(args.protinfo), nizkp, args.session_type, auxsid=args.auxsid,
-                                       width=args.width, progress=progress)
+                                       width=args.width, progress=progress,
+                                       allow_insecure_parameters=args.allow_insecure)
     except ProtInfoError as exc:
         return _error(f"cannot read the protocol info: {exc}", EXIT_USAGE)
     elapsed = time.perf_counter() - started
@@ -80,6 +87,11 @@ def _print_summary(result: VerificationResult, elapsed: float) -> None:
     say(f"parties   {result.k}, threshold {result.threshold}, active threshold {result.active_threshold}, "
         f"width {result.width}, ciphertexts {result.ciphertexts}"
         + (", pre-computation" if result.precomputation else ""))
+    prm = result.parameters
+    if prm:
+        group = f", group {prm['group_kind']} {prm['group_bits']} bits" if "group_bits" in prm else ""
+        say(f"params    vbitlenro {prm['vbitlenro']}, ebitlenro {prm['ebitlenro']}, statdist {prm['statdist']}"
+            f"{group}, prg {prm['prg']}, rohash {prm['rohash']}")
     if result.rho is not None:
         say(f"rho       {result.rho.hex()}")
     if result.shufflers or result.decryption is not None:

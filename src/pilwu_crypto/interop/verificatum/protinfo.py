@@ -35,6 +35,20 @@ _DECIMAL_RE = re.compile(r"[0-9]{1,9}")
 
 _FORBIDDEN = ("<!doctype", "<!entity")
 
+# Soundness floors: protInfo.xml comes from the parties being checked, so its soundness
+# parameters are not trusted.  Below these, verify_transcript refuses the transcript unless
+# the caller allows insecure parameters (the verdict then still lists them).
+MIN_VBITLENRO = 128
+"""Bits of a Fiat–Shamir challenge (n_v): below, a prover can simulate a proof by grinding."""
+MIN_EBITLENRO = 128
+"""Bits of a batching exponent (n_e): below, a prover can grind a zero exponent and swap a ciphertext."""
+MIN_STATDIST = 64
+"""Statistical distance n_r of the generator derivation."""
+MIN_MODP_BITS = 2048
+"""Bits of the modulus p of a ModP group."""
+MIN_CURVE_ORDER_BITS = 256
+"""Bits of the order q of an elliptic-curve group."""
+
 
 @dataclass(frozen=True)
 class ProtocolInfo:
@@ -133,6 +147,16 @@ def parse_protinfo(data: bytes) -> ProtocolInfo:
         s_rohash=_short(field("rohash"), "rohash"), keywidth=keywidth, width=number("width", 1, 1_000),
         maxciph=number("maxciph", 0, 999_999_999), corr=corr)
     return info
+
+
+def insecure_scalars(info: ProtocolInfo) -> list[str]:
+    """The soundness parameters of ``info`` below their floors, each as "name = value < floor"."""
+    out: list[str] = []
+    for name, value, floor in (("vbitlenro", info.n_v, MIN_VBITLENRO), ("ebitlenro", info.n_e, MIN_EBITLENRO),
+                               ("statdist", info.n_r, MIN_STATDIST)):
+        if value < floor:
+            out.append(f"{name} = {value} is below the floor of {floor}")
+    return out
 
 
 def _short(value: str, name: str, limit: int = 1 << 16) -> str:

@@ -43,10 +43,25 @@ from pilwu_crypto.interop.verificatum.pos import (
     verify_pos,
     verify_posc,
 )
-from pilwu_crypto.interop.verificatum.protinfo import SID_RE, VERSION, ProtocolInfo, parse_protinfo
+from pilwu_crypto.interop.verificatum.protinfo import (
+    MIN_CURVE_ORDER_BITS,
+    MIN_EBITLENRO,
+    MIN_MODP_BITS,
+    MIN_STATDIST,
+    MIN_VBITLENRO,
+    SID_RE,
+    VERSION,
+    ProtocolInfo,
+    insecure_scalars,
+    parse_protinfo,
+)
 
 SESSION_TYPES = ("mixing", "shuffling", "decryption")
 REPORT_VERSION = 1
+INSECURE = "insecure protocol parameters"
+"""The verdict when a soundness parameter is below its floor (protinfo.MIN_*)."""
+FLOORS = {"vbitlenro": MIN_VBITLENRO, "ebitlenro": MIN_EBITLENRO, "statdist": MIN_STATDIST,
+          "modp_bits": MIN_MODP_BITS, "curve_order_bits": MIN_CURVE_ORDER_BITS}
 """Version of the JSON report of :meth:`VerificationResult.to_json`."""
 
 MAX_TEXT_FILE = 64
@@ -126,6 +141,12 @@ class VerificationResult:
     vgroup: VmnGroup | None = None
     notes: list[str] = field(default_factory=list)
     """Substitutions VMN's rules made (unparsable commitments, skipped shufflers…)."""
+    parameters: dict[str, Any] = field(default_factory=dict)
+    """The soundness parameters of protInfo.xml and the group's size, with the floors."""
+    insecure_parameters: list[str] = field(default_factory=list)
+    """Each parameter below its floor ("name = value is below the floor of F")."""
+    insecure_allowed: bool = False
+    """True when the caller accepted insecure parameters (the verdict then warns)."""
 
     @property
     def valid_shuffles(self) -> int:
@@ -154,6 +175,9 @@ class VerificationResult:
                 "challenge": f"{self.decryption.challenge:x}", "substituted": list(self.decryption.substituted)},
             "plaintexts": None if self.plaintexts is None else len(self.plaintexts),
             "notes": self.notes,
+            "parameters": self.parameters,
+            "insecure_parameters": self.insecure_parameters,
+            "insecure_allowed": self.insecure_allowed,
         }
 
 
@@ -168,6 +192,13 @@ class _Dir:
 
     def exists(self, name: str) -> bool:
         return (self.root / name).is_file()
+
+    def size(self, name: str) -> int:
+        """The byte size of a file, from os.stat, without reading it (0 when missing)."""
+        try:
+            return (self.root / name).stat().st_size
+        except OSError:
+            return 0
 
     def read(self, name: str, limit: int = bt.MAX_TREE_BYTES) -> bytes:
         path = self.root / name
@@ -228,16 +259,23 @@ def _parse(name: str, func: Callable[[], Any]) -> Any:
 
 
 def verify_transcript(protinfo: Path | str, nizkp: Path | str, session_type: str, *, auxsid: str = "default",
-                      width: int | None = None, progress: Progress | None = None) -> VerificationResult:
+                      width: int | None = None, progress: Progress | None = None,
+                      allow_insecure_parameters: bool = False) -> VerificationResult:
     """Verify a VMN 3.1.0 transcript (NOTES §11).  Raises ProtInfoError only when protInfo.xml
-    cannot be read; every other problem is a VerificationResult with ``valid`` False."""
+    cannot be read; every other problem is a VerificationResult with ``valid`` False.
+
+    Soundness parameters below the floors (challenge or batching bits < 128, statdist < 64,
+    ModP p < 2048 bits, curve order < 256 bits) make the verdict "insecure protocol parameters"
+    before any proof is looked at, unless ``allow_insecure_parameters``: then the proofs are
+    checked and the result still lists the parameters below the floors (and warns in ``notes``).
+    """
     if session_type not in SESSION_TYPES:
         raise ValueError(f"session type must be one of {', '.join(SESSION_TYPES)}")
     if not SID_RE.fullmatch(auxsid):
         raise ValueError(f"auxsid {auxsid!r} does not match [A-Za-z][A-Za-z0-9]{{1,1023}}")
     info = _read_protinfo(Path(protinfo))
     result = VerificationResult(valid=False, session_type=session_type, auxsid=auxsid, sid=info.sid, k=info.k,
-                                threshold=info.threshold)
+                                threshold=info.threshold, insecure_allowed=allow_insecure_parameters)
     try:
         _run(info, _Dir(Path(nizkp)), result, width, progress or (lambda stage, done, total: None))
         result.valid = True
@@ -264,7 +302,37 @@ def _read_protinfo(path: Path) -> ProtocolInfo:
     return info
 
 
+def _check_floors(info: ProtocolInfo, res: VerificationResult, vg: VmnGroup | None) -> None:
+    """Record the soundness parameters; refuse those below the floors unless allowed.
+
+    Called first with ``vg`` None (the numbers of protInfo.xml, before the group is even
+    validated), then with the group; nothing expensive happens before either call.
+    """
+    if vg is None:
+        res.parameters = {"vbitlenro": info.n_v, "ebitlenro": info.n_e, "statdist": info.n_r,
+                          "prg": info.s_prg, "rohash": info.s_rohash, "parties": info.k,
+                          "threshold": info.threshold, "maxciph": info.maxciph, "floors": dict(FLOORS)}
+        found = insecure_scalars(info)
+    else:
+        kind = "curve" if vg.is_curve else "modp"
+        size = vg.q.bit_length() if vg.is_curve else vg.p.bit_length()
+        floor = MIN_CURVE_ORDER_BITS if vg.is_curve else MIN_MODP_BITS
+        what = "curve order bits" if vg.is_curve else "ModP modulus bits"
+        res.parameters.update({"group": vg.description, "group_kind": kind, "group_bits": size,
+                               "group_q_bits": vg.q.bit_length()})
+        found = [f"group: {what} = {size} is below the floor of {floor}"] if size < floor else []
+    res.insecure_parameters.extend(found)
+    if not found:
+        return
+    if not res.insecure_allowed:
+        raise _Reject(Failure(f"{INSECURE}: {'; '.join(res.insecure_parameters)} "
+                              "(--allow-insecure-parameters to check the proofs anyway)"))
+    res.notes.extend(f"warning: {INSECURE} accepted: {item}" for item in found)
+
+
 def _run(info: ProtocolInfo, d: _Dir, res: VerificationResult, width_arg: int | None, progress: Progress) -> None:
+    # 0. the soundness floors, before anything else (the parties chose these numbers)
+    _check_floors(info, res, None)
     # 1. the group (validated ourselves), hashes, version, type, auxsid, width (NOTES §11 step 1)
     try:
         vg = parse_group(info.s_group)
@@ -274,6 +342,7 @@ def _run(info: ProtocolInfo, d: _Dir, res: VerificationResult, width_arg: int | 
         raise _Reject(Failure(f"group refused: {exc}", file="protInfo.xml")) from None
     res.vgroup = vg
     res.group = vg.description
+    _check_floors(info, res, vg)
     group = vg.group
     prg_hash, rohash = HashFunction(info.s_prg), HashFunction(info.s_rohash)
     version = d.text("version")
@@ -355,6 +424,9 @@ def _shuffles(info: ProtocolInfo, d: _Dir, res: VerificationResult, vg: VmnGroup
     n0 = d.number("proofs/maxciph") if precomp else n
     if n0 < n:
         raise _Reject(Failure(f"maxciph {n0} is smaller than the {n} ciphertexts", file="proofs/maxciph"))
+    active = res.active_threshold or info.threshold
+    if precomp:
+        _bound_maxciph(d, n0, n, active)
     generators = derive_generators(vg, rohash, challenger.rho, info.n_r, n0)
     res.generators = generators
     y = public_key.element
@@ -364,7 +436,6 @@ def _shuffles(info: ProtocolInfo, d: _Dir, res: VerificationResult, vg: VmnGroup
     setting = ShuffleSetting(vgroup=vg, challenger=challenger, prg_hash=prg_hash, n_e=info.n_e, n_v=info.n_v,
                              width=width, public_key=public_key, pk_wide_ser=bt.ser_node([pk_wide, y_wide]),
                              generators=generators)
-    active = res.active_threshold or info.threshold
     for pl in range(1, active + 1):
         progress("shuffles", pl - 1, active)
         ll = f"{pl:02d}"
@@ -427,6 +498,34 @@ def _shuffles(info: ProtocolInfo, d: _Dir, res: VerificationResult, vg: VmnGroup
     return current
 
 
+KEEP_LIST_HEADER = 5
+"""Bytes of a byte-tree leaf header (tag and length) before a keep list's N_0 entries."""
+
+
+def _bound_maxciph(d: _Dir, n0: int, n: int, active: int) -> None:
+    """N_0 cannot exceed what the files present can hold (checked before N_0 generators are derived).
+
+    Every shuffler with pre-computation proof files must publish a keep list of exactly N_0
+    one-byte entries (one leaf), so N_0 ≤ its size − 5 bytes, from os.stat before any reading.
+    Without any such shuffler no proof uses N_0, and it may not exceed N.
+    """
+    capacity, limiting = n, "the input list (no shuffler published pre-computation proofs)"
+    found = False
+    for pl in range(1, active + 1):
+        ll = f"{pl:02d}"
+        if not d.exists(f"proofs/CCPoSCommitment{ll}.bt"):
+            continue
+        keep = f"proofs/KeepList{ll}.bt"
+        if not d.exists(keep):
+            raise _Reject(Failure("missing", party=pl, file=keep))
+        room = max(d.size(keep) - KEEP_LIST_HEADER, 0)
+        if not found or room < capacity:
+            capacity, limiting, found = room, keep, True
+    if n0 > capacity:
+        raise _Reject(Failure(f"maxciph {n0} exceeds the {capacity} entries {limiting} can hold",
+                              file="proofs/maxciph"))
+
+
 def _precomp_shuffle(d: _Dir, setting: ShuffleSetting, report: ShufflerReport, ll: str, u: list[Element],
                      u_sers: list[bytes], n0: int, w: CiphertextList, w_out: CiphertextList) -> bool:
     """PoSC, keep list and CCPoS of one shuffler (NOTES §9b)."""
@@ -472,8 +571,9 @@ def _decryption(info: ProtocolInfo, d: _Dir, res: VerificationResult, vg: VmnGro
     res.decryption = outcome
     res.notes.extend(outcome.substituted)
     if not outcome.valid:
-        culprit = _attribute(vg, res, outcome, parties, current, prg_hash, info)
-        raise _Reject(Failure(outcome.reason or "decryption proof fails", party=culprit, proof="decryption"))
+        culprit, detail = _attribute(vg, res, outcome, parties, current, prg_hash, info)
+        reason = f"{outcome.reason or 'decryption proof fails'}; {detail}"
+        raise _Reject(Failure(reason, party=culprit, proof="decryption"))
     pt_tree = d.tree("Plaintexts.bt")
     published = _parse("Plaintexts.bt", lambda: vg.wide_elements(pt_tree, width, "plaintexts", n))
     for i, (mine, theirs) in enumerate(zip(outcome.plaintexts, published, strict=True)):
@@ -483,12 +583,16 @@ def _decryption(info: ProtocolInfo, d: _Dir, res: VerificationResult, vg: VmnGro
 
 
 def _attribute(vg: VmnGroup, res: VerificationResult, outcome: DecryptionOutcome, parties: list[PartyDecryption],
-               current: CiphertextList, prg_hash: HashFunction, info: ProtocolInfo) -> int | None:
-    """After a failed combined proof, VMN's per-party check (NOTES §10) names the bad party of Δ:
+               current: CiphertextList, prg_hash: HashFunction, info: ProtocolInfo) -> tuple[int | None, str]:
+    """After a failed combined proof, check each party of Δ on its own (NOTES §10):
     y_l^{−v/α}·y'_l = g^{k_x,l} and B_l^v·B'_l = A^{k_x,l}, B_l = ∏f_{l,i}^{e_i}.
 
-    None when no party or every party of Δ fails it: then the hashed statement itself (list,
-    Γ, factors or commitments of any party) differs from what the parties proved.
+    The challenge v hashes every party's commitment and the seed every party's factors, so a
+    well-formed proof that fails its own check may be stale: another party may have changed
+    its commitment or factors after the others answered, and answered the new challenge itself.
+    Only a party whose own commitment or reply does not parse is blamed (the first of them);
+    otherwise the parties whose check fails are listed, "not attributed".  Returns the party to
+    blame (or None) and the detail for the verdict.
     """
     group = vg.group
     q = group.q
@@ -497,7 +601,8 @@ def _attribute(vg: VmnGroup, res: VerificationResult, outcome: DecryptionOutcome
     v = outcome.challenge % q
     inv_alpha = pow(alpha(info.k) % q, -1, q)
     A = [group.multi_exp([c.components[j].alpha for c in current.vectors], e) for j in range(width)]
-    bad: list[int] = []
+    malformed: list[int] = []
+    failing: list[int] = []
     for pl in outcome.delta:
         party = parties[pl - 1]
         try:
@@ -508,14 +613,26 @@ def _attribute(vg: VmnGroup, res: VerificationResult, outcome: DecryptionOutcome
             b_p = vg.wide_element(bt_, width, "B'")
             k_x = vg.scalar(party.reply, "reply").value
         except PilwuError:
-            bad.append(pl)
+            malformed.append(pl)
             continue
         # y_l^{−v/α}·y'_l = g^{k_x,l}
         ok = res.party_keys[pl - 1] ** ((q - v * inv_alpha) % q) * y_p == group.exp_g(k_x)
         for j in range(width):
-            # B_l^v·B'_l = A^{k_x,l}
+            # B_l^v·B'_l = A^{k_x,l}: party l's own factors against its own commitment
             B = group.multi_exp([row[j] for row in party.factors], e)
             ok = ok and B ** v * b_p[j] == A[j] ** k_x
         if not ok:
-            bad.append(pl)
-    return bad[0] if bad and len(bad) < len(outcome.delta) else None
+            failing.append(pl)
+    if malformed:
+        return malformed[0], (f"the decryption commitment or reply of party {malformed[0]} is missing or does "
+                              "not parse")
+    holding = [pl for pl in outcome.delta if pl not in failing]
+    names = ", ".join(map(str, failing))
+    if failing and holding:
+        return None, (f"the per-party check fails for party {names} and holds for party "
+                      f"{', '.join(map(str, holding))}: a wrong proof, or a challenge changed by another party "
+                      "after it answered (not attributed)")
+    if failing:
+        return None, ("the per-party check fails for every party of Δ: the joint statement (list, Γ, factors or "
+                      "commitments) differs from what the parties proved (not attributed)")
+    return None, "every party of Δ passes its own check (not attributed)"
