@@ -9,6 +9,7 @@ kuwu contest that takes write-ins.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +43,8 @@ def two_contest_manifest() -> Manifest:
     kuwu = kuwu_manifest(["A", "B", "C", "D"]).contests[0]
     council = Contest("bpd", "Badan Permusyawaratan Desa",
                       (Option("bpd-1", "X"), Option("bpd-2", "Y"), Option("bpd-3", "Z")), 2, 1)
-    return Manifest("pilwu-mix-test", "Pemilihan (mix test)", (kuwu, council))
+    return dataclasses.replace(kuwu_manifest(["A"]), election_id="pilwu-mix-test", name="Pemilihan (mix test)",
+                               contests=(kuwu, council))
 
 
 def write_mixed_election(group: Group, root: Path, *, voters: int = 5, mix_servers: int = 3, seed: int = 7,

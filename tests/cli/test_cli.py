@@ -56,6 +56,9 @@ def test_verify_valid_record_and_json(demo_record: Path, tmp_path: Path) -> None
     res = pilwu("verify", str(demo_record), "--quiet", INSECURE)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "fingerprint" in res.stdout
+    # the manifest's place, polling day and register in the header (docs/record-format.md §5.3)
+    assert "village     Sukamaju, district Sumber, regency Cirebon   polling day 2026-06-14   " \
+           "registered voters 8" in res.stdout
     text = res.stdout
     res = pilwu("verify", str(demo_record), "--json", "-", "--quiet", INSECURE)
     assert res.returncode == 0
@@ -65,6 +68,8 @@ def test_verify_valid_record_and_json(demo_record: Path, tmp_path: Path) -> None
     box = report["ballot_box"]
     assert len(box) == 64 and " ".join(box[i:i + 4] for i in range(0, 64, 4)) in text  # announced at poll close
     assert report["valid"] is True and report["ballots_cast"] == 8 and report["ballots_challenged"] == 2
+    assert (report["village"], report["district"], report["regency"], report["date"], report["registered_voters"]) \
+        == ("Sukamaju", "Sumber", "Cirebon", "2026-06-14", 8)
     assert [c["number"] for c in report["checks"]] == list(range(1, 12))
     assert sum(c["count"] for c in report["counts"]) == 8
     out = tmp_path / "report.json"
@@ -176,6 +181,13 @@ def test_check_ballot_accepts_the_code_as_printed_on_a_receipt(demo_record: Path
         res = pilwu("check-ballot", str(demo_record), typed, "--quick", INSECURE)
         assert res.returncode == 0, (typed, res.stdout, res.stderr)
         assert f"code {grouped}, status: cast" in res.stdout, res.stdout
+
+
+def test_demo_prints_the_place_and_register(demo_run: tuple[Path, str]) -> None:
+    """The demo's manifest (kuwu_manifest's defaults, its voters as the register) is shown before it runs."""
+    printed = demo_run[1]
+    assert "village Sukamaju, district Sumber, regency Cirebon; polling day 2026-06-14; 8 registered voters" \
+        in printed, printed
 
 
 def test_demo_shows_the_code_in_groups_and_a_check_that_works(demo_run: tuple[Path, str]) -> None:

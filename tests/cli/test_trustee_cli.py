@@ -22,6 +22,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from Crypto.PublicKey import ECC
@@ -33,6 +34,7 @@ from pilwu_crypto.election.device import VotingDevice, initial_code
 from pilwu_crypto.election.setup import key_fingerprint
 from pilwu_crypto.election.simulation import context_from_ceremony
 from pilwu_crypto.election.tally import tally_ballots
+from pilwu_crypto.errors import MalformedRecord
 from pilwu_crypto.record import messages
 from pilwu_crypto.record.io import RecordReader, RecordWriter, reopen_record
 from pilwu_crypto.threshold.dkg import KeyedTrustee, import_secret_state, unseal
@@ -43,6 +45,8 @@ PASSPHRASE = "correct horse battery staple"
 TEST = "--insecure-test-group"
 IDS = ["ayu", "budi", "citra"]
 CANDIDATES = "Ki Ahmad Sobari,Nyi Siti Aminah,Ki Darma Wijaya"
+PLACE = ["--village", "Sukamaju", "--district", "Sumber", "--date", "2026-06-14", "--registered-voters", "1500"]
+"""What a --kuwu manifest must be given (docs/record-format.md §5.3)."""
 DEVICE_IDS = ("tps-1", "tps-2")
 """The voting devices of the shared ceremony: those of docs/trustee-guide.md (tps-2 votes
 here; in the guide it is the spare, closing with no ballot)."""
@@ -95,7 +99,7 @@ def run_ceremony(root: Path, cer: Path, ids: list[str], *, until: str = "context
     setup_file = root / f"{cer.name}-setup.json"
     write_setup_file(setup_file, devices)
     ok("trustee", "setup", "--group", "pilwu-test-512", TEST, "--kuwu", CANDIDATES, "--election-id", "desa-1",
-       "--trustees", ",".join(ids), "--threshold", "2", "--setup", str(setup_file), "--out", str(cer))
+       *PLACE, "--trustees", ",".join(ids), "--threshold", "2", "--setup", str(setup_file), "--out", str(cer))
     for step in ("init", "reveal", "shares", "finish"):
         for tid in ids:
             extra = ["--id", tid] if step == "init" else []
@@ -320,7 +324,8 @@ def test_bad_share_complaint_step_order_and_foreign_state(election: Election, tm
     cer = tmp_path / "ceremony"
     write_setup_file(tmp_path / "setup.json", [VotingDevice.generate("tps-1")])
     ok("trustee", "setup", "--group", "pilwu-test-512", TEST, "--kuwu", CANDIDATES, "--election-id", "desa-2",
-       "--trustees", ",".join(IDS), "--threshold", "2", "--setup", str(tmp_path / "setup.json"), "--out", str(cer))
+       *PLACE, "--trustees", ",".join(IDS), "--threshold", "2", "--setup", str(tmp_path / "setup.json"),
+       "--out", str(cer))
     states = {t: str(tmp_path / f"{t}.state") for t in IDS}
     ok("trustee", "init", str(cer), "--id", "ayu", "--state", states["ayu"], TEST)
     # out of order, and not ready yet
@@ -363,19 +368,19 @@ def test_misuse_exits_2(election: Election, tmp_path: Path) -> None:
     setup = ["--setup", str(election.root / "ceremony-setup.json")]
     cases = [
         ["trustee"],
-        ["trustee", "setup", "--group", "pilwu-test-512", "--kuwu", "A,B", "--election-id", "e",
+        ["trustee", "setup", "--group", "pilwu-test-512", "--kuwu", "A,B", "--election-id", "e", *PLACE,
          "--trustees", "a,b", "--threshold", "1", *setup, "--out", str(tmp_path / "x")],  # test group, no flag
-        ["trustee", "setup", "--group", "pilwu-test-512", TEST, "--kuwu", "A,B", "--election-id", "e",
+        ["trustee", "setup", "--group", "pilwu-test-512", TEST, "--kuwu", "A,B", "--election-id", "e", *PLACE,
          "--trustees", "a,b", "--threshold", "3", *setup, "--out", str(tmp_path / "x")],
-        ["trustee", "setup", "--group", "pilwu-test-512", TEST, "--kuwu", "A,B", "--election-id", "e",
+        ["trustee", "setup", "--group", "pilwu-test-512", TEST, "--kuwu", "A,B", "--election-id", "e", *PLACE,
          "--trustees", "a-to-b,c,a,b-to-c", "--threshold", "1", *setup, "--out", str(tmp_path / "x")],
         ["trustee", "setup", "--group", "pilwu-test-512", TEST, "--kuwu", "A,B",
          "--trustees", "a,b", "--threshold", "1", *setup, "--out", str(tmp_path / "x")],  # no --election-id
-        ["trustee", "setup", "--group", "pilwu-test-512", TEST, "--kuwu", "A,B", "--election-id", "e",
+        ["trustee", "setup", "--group", "pilwu-test-512", TEST, "--kuwu", "A,B", "--election-id", "e", *PLACE,
          "--trustees", "a,b", "--threshold", "1", *setup, "--out", str(election.ceremony)],  # not empty
-        ["trustee", "setup", "--group", "pilwu-test-512", TEST, "--kuwu", "A,B", "--election-id", "e",
+        ["trustee", "setup", "--group", "pilwu-test-512", TEST, "--kuwu", "A,B", "--election-id", "e", *PLACE,
          "--trustees", "a,b", "--threshold", "1", "--out", str(tmp_path / "x")],  # no --setup: no devices
-        ["trustee", "setup", "--group", "pilwu-test-512", TEST, "--kuwu", "A,B", "--election-id", "e",
+        ["trustee", "setup", "--group", "pilwu-test-512", TEST, "--kuwu", "A,B", "--election-id", "e", *PLACE,
          "--trustees", "a,b", "--threshold", "1", "--setup", str(tmp_path / "none.json"),
          "--out", str(tmp_path / "x")],  # no such setup file
         ["trustee", "reveal", str(election.ceremony), "--state", state],  # test group without the flag
@@ -397,8 +402,8 @@ def test_misuse_exits_2(election: Election, tmp_path: Path) -> None:
                                          env=weak)
     # a real group refuses the test-only scrypt cost before any key is made
     cer = tmp_path / "real"
-    ok("trustee", "setup", "--kuwu", "A,B", "--election-id", "e", "--trustees", "a,b", "--threshold", "2", *setup,
-       "--out", str(cer))
+    ok("trustee", "setup", "--kuwu", "A,B", "--election-id", "e", *PLACE, "--trustees", "a,b", "--threshold", "2",
+       *setup, "--out", str(cer))
     line = fails(2, "trustee", "init", str(cer), "--id", "a", "--state", str(tmp_path / "a.state"))
     assert "below 15" in line
     assert not (tmp_path / "a.state").exists() and not (cer / "round1").exists()
@@ -423,7 +428,7 @@ def test_setup_file_is_checked(election: Election, tmp_path: Path) -> None:
     devices are not sorted (or lists one key twice) is refused by name, and nothing is
     written; every registered key is shown as a fingerprint for the trustees to compare."""
     doc = json.loads((election.root / "ceremony-setup.json").read_text())
-    base = ["trustee", "setup", "--group", "pilwu-test-512", TEST, "--kuwu", "A,B", "--election-id", "e",
+    base = ["trustee", "setup", "--group", "pilwu-test-512", TEST, "--kuwu", "A,B", "--election-id", "e", *PLACE,
             "--trustees", "a,b", "--threshold", "2"]
     for name, bad, needle in (
             ("unsorted", {**doc, "devices": doc["devices"][::-1]}, "devices[1]"),
@@ -442,9 +447,11 @@ def test_setup_file_is_checked(election: Election, tmp_path: Path) -> None:
 
 
 def test_manifest_file_without_hash(tmp_path: Path) -> None:
-    manifest = {"version": 2, "kind": "manifest", "election_id": "desa-3", "name": "Desa 3", "contests": [
-        {"contest_id": "kuwu", "name": "Kuwu", "selection_limit": 1, "option_limit": 1,
-         "options": [{"option_id": "c1", "name": "Ki A"}, {"option_id": "c2", "name": "Nyi B"}]}]}
+    manifest: dict[str, Any] = {
+        "version": 2, "kind": "manifest", "election_id": "desa-3", "name": "Desa 3", "village": "Kaliwedi Kidul",
+        "district": "Kaliwedi", "regency": "Cirebon", "date": "2026-06-14", "registered_voters": 2873,
+        "contests": [{"contest_id": "kuwu", "name": "Kuwu", "selection_limit": 1, "option_limit": 1,
+                      "options": [{"option_id": "c1", "name": "Ki A"}, {"option_id": "c2", "name": "Nyi B"}]}]}
     path = tmp_path / "manifest.json"
     path.write_text(json.dumps(manifest))
     setup = ["--setup", str(tmp_path / "setup.json")]
@@ -452,12 +459,65 @@ def test_manifest_file_without_hash(tmp_path: Path) -> None:
     res = ok("trustee", "setup", "--manifest", str(path), "--trustees", "a,b,c", "--threshold", "2", *setup,
              "--out", str(tmp_path / "cer"))
     assert "c2: Nyi B" in res.stdout
+    assert "village Kaliwedi Kidul, district Kaliwedi, regency Cirebon; polling day 2026-06-14; " \
+           "2873 registered voters" in res.stdout
     written = json.loads((tmp_path / "cer" / "manifest.json").read_text())
-    assert written["hash"] and written["contests"] == manifest["contests"]
-    manifest["hash"] = "00" * 32
+    assert written["hash"] and written["contests"] == manifest["contests"] and written["village"] == "Kaliwedi Kidul"
+    base = ["trustee", "setup", "--manifest", str(path), "--trustees", "a,b,c", "--threshold", "2", *setup]
+    for n, (doc, needle) in enumerate([
+            ({**manifest, "hash": "00" * 32}, "hash: does not match"),
+            ({k: v for k, v in manifest.items() if k != "date"}, "date: missing key"),
+            ({**manifest, "date": "2026-02-30"}, "date: polling date: '2026-02-30' is not a date of the calendar"),
+            ({**manifest, "registered_voters": -1}, "registered_voters: integer -1 not in"),
+            ({**manifest, "village": "Desa\u202eX"}, "village: name has the control or bidirectional character"),
+            # a format-1 manifest has no place: not for a new election
+            ({k: v for k, v in manifest.items() if k not in ("village", "district", "regency", "date",
+                                                              "registered_voters")} | {"version": 1},
+             "a new election needs version 2")]):
+        path.write_text(json.dumps(doc))
+        line = fails(1, *base, "--out", str(tmp_path / f"bad-{n}"))
+        assert str(path) in line and needle in line, line
+        assert not (tmp_path / f"bad-{n}").exists()
+    # nor does a ceremony directory take a format-1 manifest (however it got there)
+    assert messages.read_setup(tmp_path / "cer").manifest.village == "Kaliwedi Kidul"
+    v1 = {k: v for k, v in written.items() if k not in ("village", "district", "regency", "date",
+                                                          "registered_voters")} | {"version": 1}
+    (tmp_path / "cer" / "manifest.json").write_text(json.dumps(v1))
+    with pytest.raises(MalformedRecord, match=r"^manifest\.json: version: a new election needs version 2"):
+        messages.read_setup(tmp_path / "cer")
+    # the place options are --kuwu's: a manifest file carries its own
     path.write_text(json.dumps(manifest))
-    assert "hash" in fails(1, "trustee", "setup", "--manifest", str(path), "--trustees", "a,b,c",
-                           "--threshold", "2", *setup, "--out", str(tmp_path / "cer2"))
+    line = fails(2, *base, "--village", "Other", "--out", str(tmp_path / "cer3"))
+    assert "--village: only with --kuwu" in line, line
+
+
+def test_kuwu_place_options(tmp_path: Path) -> None:
+    """--kuwu needs the village, district, polling day and register (exit 2 naming what is
+    missing or wrong); --regency defaults to Cirebon; the manifest binds them all."""
+    write_setup_file(tmp_path / "setup.json", [VotingDevice.generate("tps-1")])
+    base = ["trustee", "setup", "--group", "pilwu-test-512", TEST, "--kuwu", "A,B", "--election-id", "e",
+            "--trustees", "a,b", "--threshold", "2", "--setup", str(tmp_path / "setup.json")]
+    for n, (args, needle) in enumerate([
+            ([], "--kuwu needs --village, --district, --date, --registered-voters"),
+            (PLACE[:6], "--kuwu needs --registered-voters"),
+            ([*PLACE[:4], *PLACE[6:]], "--kuwu needs --date"),
+            ([*PLACE, "--date", "2026-02-29"], "date: '2026-02-29' is not a date of the calendar"),
+            ([*PLACE, "--date", "14/06/2026"], "date: '14/06/2026' is not a date written YYYY-MM-DD"),
+            ([*PLACE, "--registered-voters", "-1"], "registered_voters -1 not an integer"),
+            ([*PLACE, "--village", "Suka\x1bmaju"], "village: name has the control or bidirectional character"),
+            ([*PLACE, "--regency", " "], "regency: name must be non-empty")]):
+        line = fails(2, *base, *args, "--out", str(tmp_path / f"x{n}"))
+        assert line.startswith("pilwu trustee setup: ") and needle in line, line
+        assert not (tmp_path / f"x{n}").exists()
+    res = ok(*base, *PLACE, "--out", str(tmp_path / "cer"))
+    assert "village Sukamaju, district Sumber, regency Cirebon; polling day 2026-06-14; 1500 registered voters" \
+        in res.stdout
+    manifest = messages.manifest_from_file(tmp_path / "cer" / "manifest.json")
+    assert (manifest.village, manifest.district, manifest.regency, manifest.date, manifest.registered_voters) \
+        == ("Sukamaju", "Sumber", "Cirebon", "2026-06-14", 1500)
+    ok(*base, *PLACE, "--regency", "Indramayu", "--out", str(tmp_path / "other"))
+    other = messages.manifest_from_file(tmp_path / "other" / "manifest.json")
+    assert other.regency == "Indramayu" and other.hash() != manifest.hash()
 
 
 def guide_blocks() -> list[str]:

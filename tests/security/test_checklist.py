@@ -17,6 +17,7 @@ here depends on the group's size.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import hashlib
 import json
 import re
@@ -48,7 +49,6 @@ from pilwu_crypto.election.ballot import (
 from pilwu_crypto.election.context import ElectionContext, ceremony_shares_hash, election_hash
 from pilwu_crypto.election.decryption import trustee_decrypt
 from pilwu_crypto.election.device import DeviceRegistration, initial_code, verify_device_signature
-from pilwu_crypto.election.manifest import Manifest
 from pilwu_crypto.election.mixballot import cast_mix_input
 from pilwu_crypto.election.mixnet import (
     MixServer,
@@ -283,8 +283,8 @@ def test_a13_ceremony_proofs_do_not_move_to_another_election(pristine: tuple[Hel
     same group and trustee list (context recomputed to match it), fails the key-ceremony
     check at the first proof."""
     held, _ = pristine
-    other_held = start_election(manifest=Manifest("another-election", "Another election",
-                                                  held.context.manifest.contests))
+    other_held = start_election(manifest=dataclasses.replace(held.context.manifest, election_id="another-election",
+                                                             name="Another election"))
     other_held.booth().cast("ballot-1", vote_for("candidate-1"))
     other = tmp_path / "other"
     publish(other_held, other)

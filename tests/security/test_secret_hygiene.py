@@ -311,7 +311,9 @@ def test_trustee_state_file_is_0600_and_sealed(tmp_path: Path, open_umask: None,
     cer, state = tmp_path / "ceremony", tmp_path / "ayu.state"
     write_setup_file(tmp_path / "setup.json", [VotingDevice.generate("tps-1")])
     assert pilwu_main(["trustee", "setup", "--group", "pilwu-test-512", "--insecure-test-group", "--kuwu", "A,B",
-                       "--election-id", "desa-1", "--trustees", "ayu,budi", "--threshold", "2",
+                       "--election-id", "desa-1", "--village", "Sukamaju", "--district", "Sumber",
+                       "--date", "2026-06-14", "--registered-voters", "1500", "--trustees", "ayu,budi",
+                       "--threshold", "2",
                        "--setup", str(tmp_path / "setup.json"), "--out", str(cer)]) == 0
     assert pilwu_main(["trustee", "init", str(cer), "--id", "ayu", "--state", str(state),
                        "--insecure-test-group"]) == 0

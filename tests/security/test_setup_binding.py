@@ -226,6 +226,24 @@ def test_format_1_is_refused_unless_accepted(name: str, extra: list[str]) -> Non
     report = json.loads(accepted.stdout)
     assert report["valid"] and report["format_version"] == 1
     assert any("self-asserted" in n for n in report["notes"])
+    # a format-1 manifest has no place, date or register (record-format.md §9)
+    assert [report[k] for k in ("village", "district", "regency", "date", "registered_voters")] == [None] * 5
+    shown = _cli("verify", str(V1 / name), "--workers", "1", "--accept-format-v1", "--quiet", *extra)
+    assert shown.returncode == 0 and "polling day" not in shown.stdout
+
+
+def test_a_format_1_manifest_in_a_format_2_record_is_refused(tmp_path: Path, pristine: Path) -> None:
+    """Format 2 requires the manifest's place fields: the manifest without them (the index
+    resealed) is malformed, never read as a format-1 manifest."""
+    root = tmp_path / "no-place"
+    shutil.copytree(pristine, root)
+    doc = json.loads((root / "manifest.json").read_bytes())
+    for key in ("village", "district", "regency", "date", "registered_voters"):
+        del doc[key]
+    write_doc(root, "manifest.json", doc)
+    reseal(root)
+    report = verdict(root)
+    assert any("manifest.json: village: missing key" in f for f in failed(report)["base-hash"]), failed(report)
 
 
 def test_format_1_rules_still_catch_tampering(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
@@ -14,10 +15,19 @@ from pilwu_crypto.election.mixnet import MixServer
 from pilwu_crypto.election.setup import ElectionSetup
 from pilwu_crypto.errors import InvalidManifest
 
+PLACE = {"village": "Kaliwedi Kidul", "district": "Kaliwedi", "regency": "Cirebon", "date": "2026-06-14",
+         "registered_voters": 2873}
+"""The place fields of a format-2 manifest (docs/record-format.md §5.3)."""
+
 
 def kuwu(n: int = 3, limit: int = 1) -> Manifest:
     opts = tuple(Option(f"cand-{i}", f"Candidate {i}") for i in range(n))
     return Manifest("kaliwedi-2026", "Pilwu Desa Kaliwedi", (Contest("kuwu", "Kuwu", opts, limit),))
+
+
+def placed(**changes: object) -> Manifest:
+    """kuwu() with the place fields, ``changes`` applied to them."""
+    return dataclasses.replace(kuwu(), **{**PLACE, **changes})  # type: ignore[arg-type]
 
 
 def test_valid_manifest_and_lookup() -> None:
@@ -55,6 +65,9 @@ UNSAFE_NAMES = ["\x1b[2J", "\x1b]0;title\x07", "Ki \u202eAhmad", "Nyi\nSiti", "t
     (lambda bad: Option("cand-1", bad), "option cand-1: name"),
     (lambda bad: Contest("kuwu", bad, (Option("a", "A"),)), "contest kuwu: name"),
     (lambda bad: Manifest("e", bad, kuwu().contests), "election e: name"),
+    (lambda bad: placed(village=bad), "election kaliwedi-2026: village: name"),
+    (lambda bad: placed(district=bad), "election kaliwedi-2026: district: name"),
+    (lambda bad: placed(regency=bad), "election kaliwedi-2026: regency: name"),
 ])
 def test_names_with_control_or_bidi_characters_refused(bad: str, make: object, field: str) -> None:
     """A name people read cannot drive their terminal: refused naming the field and the
@@ -64,6 +77,52 @@ def test_names_with_control_or_bidi_characters_refused(bad: str, make: object, f
     message = str(info.value)
     assert "\\x" in message or "\\u" in message, message
     assert not any(ch in message for ch in bad if not ch.isprintable()), message
+
+
+def test_place_fields() -> None:
+    """Format 2's village, district, regency, date and register: all or none, each checked."""
+    m = placed()
+    assert m.format_version == 2 and kuwu().format_version == 1
+    assert (m.village, m.district, m.regency, m.date, m.registered_voters) == tuple(PLACE.values())
+    assert placed(registered_voters=0).registered_voters == 0
+    assert placed(date="2028-02-29").date == "2028-02-29"  # a leap day
+    assert placed(village="Désa Kaliwedi").village == "Désa Kaliwedi"
+    for changes, message in [
+        ({"date": "2026-02-29"}, "date: '2026-02-29' is not a date of the calendar"),
+        ({"date": "2026-13-01"}, "date: '2026-13-01' is not a date of the calendar"),
+        ({"date": "0000-01-01"}, "date: '0000-01-01' is not a date of the calendar"),
+        ({"date": "2026-6-14"}, "date: '2026-6-14' is not a date written YYYY-MM-DD"),
+        ({"date": "14-06-2026"}, "date: '14-06-2026' is not a date written YYYY-MM-DD"),
+        ({"date": "20260614"}, "date: '20260614' is not a date written YYYY-MM-DD"),
+        ({"date": "2026-06-14 "}, "date: '2026-06-14 ' is not a date written YYYY-MM-DD"),
+        ({"date": "2026-W24-7"}, "date: '2026-W24-7' is not a date written YYYY-MM-DD"),
+        ({"date": "２０２６-06-14"}, "date: '２０２６-06-14' is not a date written YYYY-MM-DD"),  # fullwidth digits
+        ({"registered_voters": -1}, "registered_voters -1 not an integer in"),
+        ({"registered_voters": 2**32}, "registered_voters 4294967296 not an integer in"),
+        ({"registered_voters": True}, "registered_voters True not an integer"),
+        ({"registered_voters": 10.0}, "registered_voters 10.0 not an integer"),
+        ({"village": ""}, "village: name must be non-empty"),
+        ({"district": "  "}, "district: name must be non-empty"),
+        ({"regency": "x" * 257}, "regency: name must be non-empty text of at most 256"),
+    ]:
+        with pytest.raises(InvalidManifest, match=f"^election kaliwedi-2026: {re.escape(message)}"):
+            placed(**changes)
+    # all five or none: a manifest with only some of them is neither format
+    with pytest.raises(InvalidManifest, match="missing date, registered_voters"):
+        dataclasses.replace(kuwu(), village="Kaliwedi Kidul", district="Kaliwedi", regency="Cirebon")
+    with pytest.raises(InvalidManifest, match="missing village"):
+        placed(village=None)
+
+
+def test_place_fields_are_hashed() -> None:
+    """Each place field changes the manifest hash; format 1 (none) has its own hash."""
+    m = placed()
+    variants = [placed(village="Kaliwedi Lor"), placed(district="Kapetakan"), placed(regency="Indramayu"),
+                placed(date="2026-06-15"), placed(registered_voters=2874),
+                placed(village="Kaliwedi", district="Kidul Kaliwedi")]  # parts are length-prefixed
+    hashes = {m.hash(), kuwu().hash(), *(v.hash() for v in variants)}
+    assert len(hashes) == len(variants) + 2
+    assert m.canonical_bytes() != kuwu().canonical_bytes()
 
 
 def test_names_may_hold_brackets_and_any_script() -> None:

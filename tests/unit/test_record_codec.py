@@ -29,7 +29,7 @@ from pilwu_crypto.election.manifest import Contest, Manifest, Option
 from pilwu_crypto.election.mixnet import MixServer
 from pilwu_crypto.election.setup import ElectionSetup
 from pilwu_crypto.election.simulation import SimulatedElection, kuwu_manifest, simulate_election
-from pilwu_crypto.errors import MalformedRecord
+from pilwu_crypto.errors import InvalidManifest, MalformedRecord
 from pilwu_crypto.record import codec, setupcodec
 from pilwu_crypto.record.codec import IndexEntry, PublishedContext
 from pilwu_crypto.record.layout import FORMAT_VERSION, LEGACY_FORMAT_VERSION, MAX_DEPTH, check_relative_path
@@ -39,8 +39,8 @@ MANIFEST = Manifest("desa-kaliwedi-2026", "Pemilihan Kuwu — Désa Kaliwedi", (
     Contest("kuwu", "Kuwu", tuple(Option(f"cand-{i}", f"Calon {i}") for i in range(3))),
     Contest("bpd", "BPD", tuple(Option(f"seat-{i}", f"Anggota {i}") for i in range(3)),
             selection_limit=2, option_limit=2),
-))
-"""Two contests (one cumulative) and non-ASCII names."""
+), village="Kaliwedi Kidul", district="Kaliwedi", regency="Cirebon", date="2026-06-14", registered_voters=2873)
+"""Two contests (one cumulative) and non-ASCII names, in a village of Cirebon."""
 
 
 @dataclass
@@ -353,6 +353,9 @@ def test_setup_document_is_strict(material: Material) -> None:
 
 @pytest.mark.parametrize("path, where", [
     (["name"], "election desa-kaliwedi-2026: name"),
+    (["village"], "election desa-kaliwedi-2026: village: name"),
+    (["district"], "election desa-kaliwedi-2026: district: name"),
+    (["regency"], "election desa-kaliwedi-2026: regency: name"),
     (["contests", 0, "name"], "contests[0]: contest kuwu: name"),
     (["contests", 0, "options", 1, "name"], "contests[0].options[1]: option cand-1: name"),
 ])
@@ -369,6 +372,52 @@ def test_manifest_names_with_terminal_controls_refused(path: list[Any], where: s
             codec.manifest_from_json(None, json.loads(json.dumps(doc)))
         assert str(info.value).startswith(f"{where} has the control or bidirectional character {shown} "), \
             str(info.value)
+
+
+def test_manifest_place_fields_by_format() -> None:
+    """Format 2 requires the place, date and register (§5.3), each checked under its own key;
+    format 1 has none of them (§9) and keeps its own hash."""
+    doc = codec.manifest_to_json(MANIFEST)
+    assert (doc["village"], doc["district"], doc["regency"], doc["date"], doc["registered_voters"]) \
+        == ("Kaliwedi Kidul", "Kaliwedi", "Cirebon", "2026-06-14", 2873)
+    for key in ("village", "district", "regency", "date", "registered_voters"):
+        with pytest.raises(MalformedRecord, match=rf"^{key}: missing key"):
+            codec.manifest_from_json(None, {k: v for k, v in doc.items() if k != key})
+    cases: list[tuple[str, Any, str]] = [
+        ("date", "2026-02-29", r"^date: polling date: '2026-02-29' is not a date of the calendar"),
+        ("date", "2026-6-14", r"^date: polling date: '2026-6-14' is not a date written YYYY-MM-DD"),
+        ("date", "20260614", r"^date: polling date: '20260614' is not a date written YYYY-MM-DD"),
+        ("date", "2026-06-14T08:00", r"^date: expected 1 to 10 characters"),
+        ("date", "٢٠٢٦-٠٦-١٤", "is not a date written YYYY-MM-DD"),  # non-ASCII digits
+        ("date", 20260614, r"^date: expected text, got an integer"),
+        ("registered_voters", -1, r"^registered_voters: integer -1 not in \[0, 4294967295\]"),
+        ("registered_voters", 2**32, r"^registered_voters: integer 4294967296 not in"),
+        ("registered_voters", True, r"^registered_voters: expected an integer, got a boolean"),
+        ("registered_voters", "2873", r"^registered_voters: expected an integer"),
+        ("village", "", r"^village: expected 1 to 256 characters"),
+        ("district", "   ", r"^election desa-kaliwedi-2026: district: name must be non-empty"),
+        ("regency", None, r"^regency: expected text"),
+    ]
+    for key, value, message in cases:
+        with pytest.raises(MalformedRecord, match=message):
+            codec.manifest_from_json(None, {**doc, key: value})
+    # the manifest hash binds every one of them
+    for key, value in (("village", "Kaliwedi Lor"), ("date", "2026-06-15"), ("registered_voters", 2874)):
+        with pytest.raises(MalformedRecord, match=r"^hash: does not match"):
+            codec.manifest_from_json(None, {**doc, key: value})
+    # format 1: none of the keys, the format-1 manifest hash
+    v1 = Manifest(MANIFEST.election_id, MANIFEST.name, MANIFEST.contests)
+    legacy = codec.manifest_to_json(v1, LEGACY_FORMAT_VERSION)
+    assert legacy["version"] == LEGACY_FORMAT_VERSION and "village" not in legacy
+    assert codec.manifest_from_json(None, legacy) == v1 and v1.format_version == 1
+    assert v1.hash() != MANIFEST.hash()
+    with pytest.raises(MalformedRecord, match=r"^village: unknown key"):
+        codec.manifest_from_json(None, {**legacy, "village": "Kaliwedi Kidul"})
+    # the writer refuses a manifest of the other format
+    with pytest.raises(InvalidManifest, match="needs village, district, regency, date, registered_voters"):
+        codec.manifest_to_json(v1)
+    with pytest.raises(InvalidManifest, match="record format 1 has no village"):
+        codec.manifest_to_json(MANIFEST, LEGACY_FORMAT_VERSION)
 
 
 def test_manifest_hash_must_match() -> None:

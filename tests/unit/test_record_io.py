@@ -27,8 +27,16 @@ import pytest
 from pilwu_crypto.algebra.group import Group
 from pilwu_crypto.algebra.groups import get_group
 from pilwu_crypto.algebra.modp import ModPGroup
+from pilwu_crypto.election.manifest import Manifest
 from pilwu_crypto.election.simulation import SimulatedElection, kuwu_manifest, simulate_election
-from pilwu_crypto.errors import CopyUnreadable, FormatRefused, MalformedRecord, PilwuError, RecordUnreadable
+from pilwu_crypto.errors import (
+    CopyUnreadable,
+    FormatRefused,
+    InvalidManifest,
+    MalformedRecord,
+    PilwuError,
+    RecordUnreadable,
+)
 from pilwu_crypto.record import (
     RecordExists,
     RecordReader,
@@ -631,6 +639,10 @@ def test_writer_misuse(sim: SimulatedElection, group: Group, tmp_path: Path) -> 
     with pytest.raises(RecordWriteError, match=r"parameters\.json: written twice"):
         writer.write_parameters(get_group("P-256"))
     assert writer.group is group
+    m = sim.context.manifest
+    with pytest.raises(InvalidManifest, match="needs village, district, regency, date, registered_voters"):
+        writer.write_manifest(Manifest(m.election_id, m.name, m.contests))  # format 2 needs the place fields
+    assert "manifest.json" not in writer.written()
     writer.write_manifest(sim.context.manifest)
     with pytest.raises(RecordWriteError, match=r"manifest\.json: written twice"):
         writer.write_manifest(sim.context.manifest)
@@ -669,6 +681,8 @@ def test_format_1_read_only_on_request(name: str) -> None:
     r = RecordReader(root, accept_format_v1=True)
     assert r.format_version == 1 and r.setup() is None
     assert r.missing_files() == [] and r.extra_files() == []
+    manifest = r.manifest()  # a format-1 manifest: no place fields, the format-1 hash
+    assert manifest.format_version == 1 and manifest.village is None and manifest.registered_voters is None
     devices = r.devices()
     assert [d.device_id for d in devices.registrations] == ["device-1", "device-2"]
     assert [c.device_id for c in devices.closings] == ["device-1", "device-2"]
@@ -769,13 +783,15 @@ def test_a20_record_recomputed_from_the_format_spec_alone(record: Path) -> None:
 
     # manifest hash and H_B (§5.3, §5.4)
     man = s.doc("manifest.json")
-    parts = [man["election_id"].encode(), man["name"].encode(), s.u32(len(man["contests"]))]
+    parts = [man["election_id"].encode(), man["name"].encode(),
+             *(man[k].encode() for k in ("village", "district", "regency", "date")),
+             s.u32(man["registered_voters"]), s.u32(len(man["contests"]))]
     for c in man["contests"]:
         parts += [c["contest_id"].encode(), c["name"].encode(), s.u32(c["selection_limit"]),
                   s.u32(c["option_limit"]), s.u32(len(c["options"]))]
         for o in c["options"]:
             parts += [o["option_id"].encode(), o["name"].encode()]
-    manifest_hash = s.tagged(b"PILWU-V1-manifest", [b"".join(s.lp(part) for part in parts)])
+    manifest_hash = s.tagged(b"PILWU-V2-manifest", [b"".join(s.lp(part) for part in parts)])
     assert manifest_hash.hex() == man["hash"]
     # the setup hash (§5.4a): devices, then mix servers, each sorted by id
     setup = s.doc("setup.json")

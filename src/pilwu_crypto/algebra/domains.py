@@ -25,7 +25,7 @@ DST_BASE_HASH = b"PILWU-V1-base-hash"
 DST_ELECTION_HASH = b"PILWU-V1-election-hash"
 """H_E = H(H_B, joint key, all commitments): binds every ballot, tally and decryption."""
 DST_MANIFEST = b"PILWU-V1-manifest"
-"""Canonical hash of the election manifest."""
+"""Canonical hash of the election manifest of record format 1 (no place, date or register)."""
 DST_BALLOT_PROOF = "PILWU-V1-ballot-proof"
 """Transcript domain of every ballot range proof (per option and per contest sum); the
 ballot id, device id, contest id and option id (or the contest-sum marker) follow it
@@ -80,7 +80,10 @@ DST_MIX_DECRYPTION = "PILWU-V1-mix-decryption"
 """Transcript domain of the decryption shares of the mix-net's final list; the list digest,
 the vector index and the component index follow it."""
 
-# ---- record format 2 (docs/record-format.md §5.4, §5.4a, §5.9) ---------------------------
+# ---- record format 2 (docs/record-format.md §5.3, §5.4, §5.4a, §5.9) ----------------------
+DST_MANIFEST_V2 = b"PILWU-V2-manifest"
+"""Manifest hash of record format 2: its canonical bytes also hold the village, district,
+regency, polling date and number of registered voters."""
 DST_ELECTION_SETUP = b"PILWU-V2-election-setup"
 """Setup hash: the registered voting devices and mix servers with their keys."""
 DST_BASE_HASH_V2 = b"PILWU-V2-base-hash"

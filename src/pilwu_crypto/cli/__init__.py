@@ -92,11 +92,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())) and not args.force:
         raise UsageError(f"{out_dir} exists and is not empty; use --force to overwrite it")
     rng = random.Random(args.seed)
-    manifest = kuwu_manifest(DEMO_CANDIDATES[: args.candidates], write_in_elements=1 if args.write_ins else 0)
+    manifest = kuwu_manifest(DEMO_CANDIDATES[: args.candidates], write_in_elements=1 if args.write_ins else 0,
+                             registered_voters=args.voters)
     render.out.print(render.styled(("pilwu demo", "bold"), f": {manifest.name}, group {group.name}, {args.voters} "
                                    f"voters (+{args.challenged} challenged), {args.devices} devices, "
                                    f"{args.trustees} trustees (threshold {args.threshold}, {args.absent} absent "
                                    "at decryption)"))
+    render.out.print(f"village {manifest.village}, district {manifest.district}, regency {manifest.regency}; "
+                     f"polling day {manifest.date}; {manifest.registered_voters} registered voters")
     if args.workers is not None and args.workers < 1:
         raise UsageError("--workers must be at least 1")
     workers = args.workers if args.workers is not None else default_workers()

@@ -159,6 +159,9 @@ def print_report(report: VerificationReport) -> None:
     out.print(f"fingerprint {report.fingerprint}")
     out.print(f"group       {report.group}   election {report.election_id}   "
               f"ballots cast {report.ballots_cast}, challenged {report.ballots_challenged}")
+    if report.village is not None:  # the manifest's place and register (docs/record-format.md §5.3)
+        out.print(f"village     {report.village}, district {report.district}, regency {report.regency}   "
+                  f"polling day {report.date}   registered voters {report.registered_voters}")
     if report.ballot_box:
         box = report.ballot_box
         out.print(f"ballot box  {' '.join(box[i:i + 4] for i in range(0, len(box), 4))}")

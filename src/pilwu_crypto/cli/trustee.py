@@ -294,18 +294,36 @@ def _split_list(value: str, what: str) -> list[str]:
     return items
 
 
+DEFAULT_REGENCY = "Cirebon"
+"""The regency of a --kuwu manifest unless --regency names another (E-Pilwu is Cirebon's)."""
+PLACE_OPTIONS = ("--village", "--district", "--date", "--registered-voters")
+"""What a --kuwu manifest must be given (docs/record-format.md §5.3); --regency defaults to Cirebon."""
+
+
 def _manifest(args: argparse.Namespace) -> Manifest:
     if bool(args.manifest) == bool(args.kuwu):
         raise Misuse("give either --manifest FILE or --kuwu \"Name A,Name B,...\" with --election-id")
+    given = {o: getattr(args, o[2:].replace("-", "_")) for o in (*PLACE_OPTIONS, "--regency")}
     if args.manifest:
+        extra = [o for o, v in given.items() if v is not None]
+        if extra:
+            raise Misuse(f"{', '.join(extra)}: only with --kuwu (a --manifest file holds the village, district, "
+                         "regency, date and registered_voters itself)")
         path = Path(args.manifest)
         if not path.is_file():
             raise Misuse(f"--manifest {path}: no such file")
         return manifest_from_file(path)
     if not args.election_id:
         raise Misuse("--kuwu needs --election-id ID")
+    missing = [o for o in PLACE_OPTIONS if given[o] is None]
+    if missing:
+        raise Misuse(f"--kuwu needs {', '.join(missing)}: the manifest names the village, its district "
+                     "(kecamatan), the polling day (YYYY-MM-DD) and the number of voters on the register")
     try:
-        return kuwu_manifest(_split_list(args.kuwu, "--kuwu"), args.election_id, args.election_name)
+        return kuwu_manifest(_split_list(args.kuwu, "--kuwu"), args.election_id, args.election_name,
+                             village=args.village, district=args.district,
+                             regency=DEFAULT_REGENCY if args.regency is None else args.regency,
+                             date=args.date, registered_voters=args.registered_voters)
     except PilwuError as exc:
         raise Misuse(f"--kuwu: {exc}") from None
 
@@ -360,6 +378,9 @@ def _print_setup(setup: ElectionSetup) -> None:
 
 
 def _print_manifest(manifest: Manifest) -> None:
+    if manifest.village is not None:
+        say(f"village {manifest.village}, district {manifest.district}, regency {manifest.regency}; "
+            f"polling day {manifest.date}; {manifest.registered_voters} registered voters")
     for contest in manifest.contests:
         say(f"contest {contest.contest_id} ({contest.name}): vote for up to {contest.selection_limit}, "
              f"at most {contest.option_limit} per option")
@@ -761,6 +782,12 @@ def register(sub: argparse._SubParsersAction[_P]) -> argparse._SubParsersAction[
                                                    "\"Name A,Name B,...\", vote for one")
     p.add_argument("--election-id", help="election id of the --kuwu manifest")
     p.add_argument("--election-name", default="Pemilihan Kuwu", help="election name of the --kuwu manifest")
+    p.add_argument("--village", help="with --kuwu (required): name of the village (desa)")
+    p.add_argument("--district", help="with --kuwu (required): name of the village's district (kecamatan)")
+    p.add_argument("--regency", help=f"with --kuwu: name of the regency (kabupaten; default {DEFAULT_REGENCY})")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="with --kuwu (required): polling day")
+    p.add_argument("--registered-voters", type=int, metavar="N",
+                   help="with --kuwu (required): number of voters on the register")
     p.add_argument("--trustees", required=True, metavar="ID,ID,...", help="trustee ids, in order (index 1, 2, ...)")
     p.add_argument("--threshold", required=True, type=int, help="t: any t trustees can decrypt")
     p.add_argument("--setup", required=True, metavar="FILE",

@@ -8,16 +8,24 @@ contest may also take a *write-in* name, carried on every ballot as
 ``write_in_elements`` encrypted group elements (only the elliptic-curve groups can
 carry text, election/plaintext.py) and counted only through the mix-net.
 
+A manifest of record format 2 also says where and when the election is held and how many
+people are on the voter register: ``village``, ``district`` (kecamatan), ``regency``
+(kabupaten), ``date`` (polling day, ISO 8601 ``YYYY-MM-DD``) and ``registered_voters``.
+They are informational (nothing is counted against them) but bound by the manifest hash.
+A manifest without them (all None) is one of record format 1, read only inside a format-1
+record; a manifest has all five or none.
+
 Everything is validated on construction, with errors naming the offending item.  The
-manifest's hash is defined on canonical bytes (docs/record-format.md), never on JSON.
+manifest's hash is defined on canonical bytes (docs/record-format.md §5.3), never on JSON.
 """
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 
-from pilwu_crypto.algebra.domains import DST_MANIFEST
+from pilwu_crypto.algebra.domains import DST_MANIFEST, DST_MANIFEST_V2
 from pilwu_crypto.algebra.hashing import tagged_hash, text, u32
 from pilwu_crypto.election.text import escape_character, first_unsafe
 from pilwu_crypto.errors import InvalidManifest
@@ -32,6 +40,12 @@ MAX_WRITE_IN_ELEMENTS = 8
 """Most group elements one write-in name may span (8 x 28 = 224 bytes on P-256)."""
 WRITE_IN_MARKER = b"write-in"
 """Prefix of a contest's write-in part in the canonical bytes (see Manifest.canonical_bytes)."""
+MAX_REGISTERED_VOTERS = 2**32 - 1
+"""Largest number of registered voters (it is encoded as a u32)."""
+DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+"""The polling date: ISO 8601 calendar date, extended form, ASCII digits (YYYY-MM-DD)."""
+PLACE_FIELDS = ("village", "district", "regency", "date", "registered_voters")
+"""The manifest fields of record format 2 that format 1 lacks (docs/record-format.md §9)."""
 
 
 def check_id(value: object, what: str) -> str:
@@ -112,17 +126,40 @@ class Contest:
         raise InvalidManifest(f"contest {self.contest_id}: no option {option_id!r}")
 
 
+def check_date(value: object, what: str) -> str:
+    """``value`` if it is a real calendar date written YYYY-MM-DD, else InvalidManifest."""
+    if not isinstance(value, str) or not DATE_PATTERN.fullmatch(value):
+        raise InvalidManifest(f"{what}: {str(value)[:40]!r} is not a date written YYYY-MM-DD")
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidManifest(f"{what}: {value!r} is not a date of the calendar") from None
+    return value
+
+
 @dataclass(frozen=True)
 class Manifest:
-    """An election: an id, a name and its contests (a kuwu election has one)."""
+    """An election: an id, a name and its contests (a kuwu election has one); in record
+    format 2 also its place, polling date and number of registered voters."""
 
     election_id: str
     name: str
     contests: tuple[Contest, ...]
+    village: str | None = None
+    """The village (desa) that elects its head."""
+    district: str | None = None
+    """The village's district (kecamatan)."""
+    regency: str | None = None
+    """The village's regency (kabupaten), e.g. "Cirebon"."""
+    date: str | None = None
+    """Polling day, ISO 8601 calendar date YYYY-MM-DD."""
+    registered_voters: int | None = None
+    """Number of people on the voter register (informational; bound by the hash)."""
 
     def __post_init__(self) -> None:
         eid = check_id(self.election_id, "election id")
         _check_name(self.name, f"election {eid}")
+        self._check_place(eid)
         if not isinstance(self.contests, tuple) or not self.contests:
             raise InvalidManifest(f"election {eid}: has no contests")
         if len(self.contests) > MAX_CONTESTS:
@@ -135,6 +172,29 @@ class Manifest:
                 raise InvalidManifest(f"election {eid}: duplicate contest id {c.contest_id!r}")
             seen.add(c.contest_id)
 
+    def _check_place(self, eid: str) -> None:
+        """All five place fields or none (record-format.md §5.3, §9)."""
+        given = [f for f in PLACE_FIELDS if getattr(self, f) is not None]
+        if not given:
+            return
+        if len(given) != len(PLACE_FIELDS):
+            missing = ", ".join(f for f in PLACE_FIELDS if f not in given)
+            raise InvalidManifest(f"election {eid}: missing {missing} (a manifest has all of "
+                                  f"{', '.join(PLACE_FIELDS)} or none)")
+        _check_name(self.village, f"election {eid}: village")
+        _check_name(self.district, f"election {eid}: district")
+        _check_name(self.regency, f"election {eid}: regency")
+        check_date(self.date, f"election {eid}: date")
+        v = self.registered_voters
+        if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= MAX_REGISTERED_VOTERS:
+            raise InvalidManifest(f"election {eid}: registered_voters {v!r} not an integer in "
+                                  f"[0, {MAX_REGISTERED_VOTERS}]")
+
+    @property
+    def format_version(self) -> int:
+        """2 when the manifest has its place fields, 1 when it has none (format 1)."""
+        return 1 if self.village is None else 2
+
     def contest(self, contest_id: str) -> Contest:
         for c in self.contests:
             if c.contest_id == contest_id:
@@ -142,14 +202,22 @@ class Manifest:
         raise InvalidManifest(f"election {self.election_id}: no contest {contest_id!r}")
 
     def canonical_bytes(self) -> bytes:
-        """Length-prefixed encoding of every field, in order (docs/record-format.md §4).
+        """Length-prefixed encoding of every field, in order (docs/record-format.md §5.3).
 
-        A contest with write-ins adds one part after its options, WRITE_IN_MARKER ||
-        u32(write_in_elements); a contest without adds nothing, so manifests without
-        write-ins keep their hash.  The part contains zero bytes, which no identifier (the
-        next contest's first part) can, so the encoding stays injective.
+        Format 2 puts the place fields after the name: village, district, regency, date,
+        u32(registered_voters); format 1 has none.  A contest with write-ins adds one part
+        after its options, WRITE_IN_MARKER || u32(write_in_elements); a contest without adds
+        nothing, so manifests without write-ins keep their hash.  The part contains zero
+        bytes, which no identifier (the next contest's first part) can, so the encoding
+        stays injective.
         """
-        parts: list[bytes] = [text(self.election_id), text(self.name), u32(len(self.contests))]
+        parts: list[bytes] = [text(self.election_id), text(self.name)]
+        if self.format_version == 2:  # docs/record-format.md §5.3
+            assert self.village is not None and self.district is not None and self.regency is not None
+            assert self.date is not None and self.registered_voters is not None
+            parts += [text(self.village), text(self.district), text(self.regency), text(self.date),
+                      u32(self.registered_voters)]
+        parts.append(u32(len(self.contests)))
         for c in self.contests:
             parts += [text(c.contest_id), text(c.name), u32(c.selection_limit), u32(c.option_limit),
                       u32(len(c.options))]
@@ -160,5 +228,7 @@ class Manifest:
         return b"".join(len(p).to_bytes(4, "big") + p for p in parts)
 
     def hash(self) -> bytes:
-        """H(manifest) = tagged_hash(DST_MANIFEST, canonical_bytes)."""
-        return tagged_hash(DST_MANIFEST, [self.canonical_bytes()])
+        """H(manifest) = tagged_hash(DST_MANIFEST_V2, canonical_bytes), DST_MANIFEST for a
+        manifest of format 1 (docs/record-format.md §5.3, §9)."""
+        dst = DST_MANIFEST_V2 if self.format_version == 2 else DST_MANIFEST
+        return tagged_hash(dst, [self.canonical_bytes()])

@@ -65,9 +65,20 @@ WRITE_IN_OPTION = "write-in"
 """Option id of the "write in a name" choice of a contest that takes write-ins."""
 
 
+DEMO_VILLAGE = "Sukamaju"
+DEMO_DISTRICT = "Sumber"
+DEMO_REGENCY = "Cirebon"
+DEMO_DATE = "2026-06-14"
+DEMO_REGISTERED_VOTERS = 1500
+"""The place, polling day and voter register of the demo election (kuwu_manifest's defaults)."""
+
+
 def kuwu_manifest(candidates: Sequence[str], election_id: str = "pilwu-demo",
-                  name: str = "Pemilihan Kuwu (demo)", *, write_in_elements: int = 0) -> Manifest:
-    """A village-head election: one contest, vote for exactly one candidate.
+                  name: str = "Pemilihan Kuwu (demo)", *, write_in_elements: int = 0,
+                  village: str = DEMO_VILLAGE, district: str = DEMO_DISTRICT, regency: str = DEMO_REGENCY,
+                  date: str = DEMO_DATE, registered_voters: int = DEMO_REGISTERED_VOTERS) -> Manifest:
+    """A village-head election of record format 2: one contest, vote for exactly one candidate,
+    in ``village`` (kecamatan ``district``, kabupaten ``regency``) on ``date`` (YYYY-MM-DD).
 
     With ``write_in_elements`` > 0 the contest also has the option WRITE_IN_OPTION
     ("Tulis nama sendiri", write in a name), and every ballot carries a write-in name
@@ -75,7 +86,9 @@ def kuwu_manifest(candidates: Sequence[str], election_id: str = "pilwu-demo",
     options = tuple(Option(f"candidate-{i + 1}", c) for i, c in enumerate(candidates))
     if write_in_elements:
         options += (Option(WRITE_IN_OPTION, "Tulis nama sendiri (write-in)"),)
-    return Manifest(election_id, name, (Contest("kuwu", "Kuwu", options, 1, 1, write_in_elements),))
+    return Manifest(election_id, name, (Contest("kuwu", "Kuwu", options, 1, 1, write_in_elements),),
+                    village=village, district=district, regency=regency, date=date,
+                    registered_voters=registered_voters)
 
 
 @dataclass(frozen=True)

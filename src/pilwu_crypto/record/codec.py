@@ -59,15 +59,18 @@ from pilwu_crypto.election.manifest import (
     MAX_CONTESTS,
     MAX_NAME_LENGTH,
     MAX_OPTIONS,
+    MAX_REGISTERED_VOTERS,
     MAX_WRITE_IN_ELEMENTS,
+    PLACE_FIELDS,
     Contest,
     Manifest,
     Option,
+    check_date,
 )
 from pilwu_crypto.election.tally import ContestTally, EncryptedTally, OptionTally
 from pilwu_crypto.election.writein import EncryptedWriteIn
 from pilwu_crypto.elgamal import Ciphertext
-from pilwu_crypto.errors import MalformedRecord, PilwuError
+from pilwu_crypto.errors import InvalidManifest, MalformedRecord, PilwuError
 from pilwu_crypto.proofs.dleq import DleqProof
 from pilwu_crypto.proofs.nonce import NonceProof
 from pilwu_crypto.proofs.range import MAX_RANGE_LIMIT, RangeBranch, RangeProof
@@ -574,12 +577,23 @@ def parameters_from_json(value: object, where: str = "") -> Group:
 
 
 # ====================================================================== manifest ====
-def manifest_to_json(manifest: Manifest) -> JsonObject:
-    """manifest.json: every Manifest field, plus ``hash`` = hex of Manifest.hash()."""
+def manifest_to_json(manifest: Manifest, version: int = FORMAT_VERSION) -> JsonObject:
+    """manifest.json of record format ``version``: every Manifest field, plus ``hash`` = hex
+    of Manifest.hash().  InvalidManifest when the manifest is not of that format (format 2
+    needs the place fields, format 1 has none; docs/record-format.md §5.3, §9)."""
+    if manifest.format_version != version:
+        if version == FORMAT_VERSION:
+            raise InvalidManifest(f"election {manifest.election_id}: a manifest of record format {version} needs "
+                                  f"{', '.join(PLACE_FIELDS)} (docs/record-format.md §5.3)")
+        raise InvalidManifest(f"election {manifest.election_id}: a manifest of record format {version} has no "
+                              f"{', '.join(PLACE_FIELDS)}")
     doc = _header(KIND_MANIFEST)
+    doc["version"] = version
+    doc.update({"election_id": manifest.election_id, "name": manifest.name})
+    if version == FORMAT_VERSION:  # docs/record-format.md §5.3
+        doc.update({"village": manifest.village, "district": manifest.district, "regency": manifest.regency,
+                    "date": manifest.date, "registered_voters": manifest.registered_voters})
     doc.update({
-        "election_id": manifest.election_id,
-        "name": manifest.name,
         "contests": [_contest_to_json(c) for c in manifest.contests],
         "hash": manifest.hash().hex(),
     })
@@ -623,17 +637,44 @@ def _contest_from_json(value: object, where: str) -> Contest:
     return _build(where, lambda: Contest(cid, name, options, sel, opt, write_in))
 
 
+MAX_DATE_CHARS = 10
+"""Length of a polling date, YYYY-MM-DD."""
+
+
+def _manifest_body(value: object, where: str, extra: tuple[str, ...]) -> tuple[Manifest, JsonObject]:
+    """The Manifest of a manifest document and the document, with exactly its version's keys
+    plus ``extra``: format 2 requires the place fields, format 1 has none (§5.3, §9)."""
+    header = _check_header(value, where, KIND_MANIFEST)
+    legacy = header["version"] == LEGACY_FORMAT_VERSION
+    obj = _document(value, where, KIND_MANIFEST,
+                    ("election_id", "name", "contests", *(() if legacy else PLACE_FIELDS), *extra))
+    eid = _id(obj["election_id"], _at(where, "election_id"))
+    name = _text(obj["name"], _at(where, "name"))
+    place: dict[str, Any] = {}
+    if not legacy:
+        for key in ("village", "district", "regency"):
+            place[key] = _text(obj[key], _at(where, key))
+        date = _text(obj["date"], _at(where, "date"), MAX_DATE_CHARS)
+        place["date"] = _build(_at(where, "date"), lambda: check_date(date, "polling date"))
+        place["registered_voters"] = _int(obj["registered_voters"], _at(where, "registered_voters"), 0,
+                                          MAX_REGISTERED_VOTERS)
+    contests = _items(obj["contests"], _at(where, "contests"), MAX_CONTESTS, _contest_from_json)
+    return _build(where, lambda: Manifest(eid, name, contests, **place)), obj
+
+
+def unhashed_manifest_from_json(value: object, where: str = "") -> Manifest:
+    """A manifest document written without ``hash`` (a hand-written manifest file)."""
+    return _manifest_body(value, where, ())[0]
+
+
 def manifest_from_json(group: Group | None, value: object, where: str = "") -> Manifest:
-    """Parse manifest.json (validated as a Manifest) and check its published ``hash``.
+    """Parse manifest.json (validated as a Manifest of the document's format version) and
+    check its published ``hash``.
 
     ``group`` is unused (the manifest knows no group); it keeps the signature uniform.
     """
-    obj = _document(value, where, KIND_MANIFEST, ("election_id", "name", "contests", "hash"))
-    eid = _id(obj["election_id"], _at(where, "election_id"))
-    name = _text(obj["name"], _at(where, "name"))
-    contests = _items(obj["contests"], _at(where, "contests"), MAX_CONTESTS, _contest_from_json)
+    manifest, obj = _manifest_body(value, where, ("hash",))
     published = hex_from_json(obj["hash"], _at(where, "hash"), HASH_SIZE)
-    manifest = _build(where, lambda: Manifest(eid, name, contests))
     if manifest.hash() != published:
         _fail(_at(where, "hash"), "does not match the manifest (tagged hash of its canonical bytes)")
     return manifest
@@ -1300,12 +1341,5 @@ __all__ = [
     "schnorr_proof_to_json",
     "trustee_tally_share_from_json",
     "trustee_tally_share_to_json",
+    "unhashed_manifest_from_json",
 ]
-
-
-# ---- strict parsing primitives shared with record/messages.py (one strictness everywhere) ----
-parse_document = _document
-parse_id = _id
-parse_items = _items
-parse_text = _text
-contest_from_json = _contest_from_json

@@ -391,7 +391,8 @@ class RecordWriter:
         self._group = group
 
     def write_manifest(self, manifest: Manifest) -> None:
-        """manifest.json: the manifest and its hash."""
+        """manifest.json: the manifest and its hash; InvalidManifest for a manifest without
+        the place fields format 2 requires (docs/record-format.md §5.3)."""
         self._write_document(MANIFEST_PATH, codec.manifest_to_json(manifest))
 
     def write_ceremony(self, ceremony: Ceremony, digests: Iterable[CommitmentDigest],

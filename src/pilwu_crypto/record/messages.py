@@ -43,13 +43,18 @@ from typing import Any, Generic, TypeVar
 from pilwu_crypto.algebra.group import Element, Group
 from pilwu_crypto.election.context import base_hash
 from pilwu_crypto.election.decryption import TrusteeTallyShare
-from pilwu_crypto.election.manifest import MAX_CONTESTS, Manifest
+from pilwu_crypto.election.manifest import PLACE_FIELDS, Manifest
 from pilwu_crypto.election.setup import ElectionSetup
 from pilwu_crypto.errors import MalformedRecord, PilwuError, RecordUnreadable
 from pilwu_crypto.record import codec, setupcodec
-from pilwu_crypto.record.codec import contest_from_json, parse_document, parse_id, parse_items, parse_text
 from pilwu_crypto.record.io import atomic_write, fsync_dir
-from pilwu_crypto.record.layout import FORMAT_VERSION, ID_RE, KIND_MANIFEST, MAX_DOCUMENT_BYTES
+from pilwu_crypto.record.layout import (
+    FORMAT_VERSION,
+    ID_RE,
+    KIND_MANIFEST,
+    MAX_DOCUMENT_BYTES,
+    SUPPORTED_FORMAT_VERSIONS,
+)
 from pilwu_crypto.threshold.dkg import (
     BASE_HASH_SIZE,
     MAX_TRUSTEES,
@@ -248,7 +253,7 @@ def read_setup(root: Path) -> CeremonySetup:
         raise CeremonyDirectoryUnreadable(str(exc)) from None
     if group is None:
         raise CeremonyDirectoryUnreadable(f"{root}: no {PARAMETERS_FILE} (not a ceremony directory)")
-    manifest = _read(root, MANIFEST_FILE, lambda v: codec.manifest_from_json(group, v))
+    manifest = _read(root, MANIFEST_FILE, lambda v: _new_manifest(group, v))
     ceremony = _read(root, CEREMONY_FILE, lambda v: codec.ceremony_from_json(group, v))
     election_setup = _read(root, SETUP_FILE, setupcodec.election_setup_from_json)
     for name, value in ((MANIFEST_FILE, manifest), (SETUP_FILE, election_setup), (CEREMONY_FILE, ceremony)):
@@ -277,14 +282,17 @@ def setup_from_file(path: Path) -> ElectionSetup:
 
 
 def manifest_from_file(path: Path) -> Manifest:
-    """A manifest document in the record's format (docs/record-format.md §5.3).
+    """A manifest document of record format 2 (docs/record-format.md §5.3), for a new election.
 
     The ``hash`` key may be left out of a hand-written manifest (it is computed);
-    when present it must match.  MalformedRecord "path: reason" on any problem.
+    when present it must match.  A format-1 manifest (no village, district, regency, date
+    or registered voters) is refused: it can only be read inside a format-1 record.
+    MalformedRecord "path: reason" on any problem.
     """
     path = Path(path)
 
     def decode(value: Any) -> Manifest:
+        _refuse_old_manifest(value)
         if isinstance(value, dict) and "hash" not in value and value.get("kind") == KIND_MANIFEST:
             value = dict(value)
             value["hash"] = _manifest_hash_of(value)
@@ -296,12 +304,24 @@ def manifest_from_file(path: Path) -> Manifest:
     return result
 
 
+def _refuse_old_manifest(value: Any) -> None:
+    """MalformedRecord for a manifest document of format 1: a new election (a ceremony
+    directory, a --manifest file) needs the place fields of format 2 (§5.3)."""
+    version = codec.document_version(value)
+    if version is not None and version != FORMAT_VERSION and version in SUPPORTED_FORMAT_VERSIONS:
+        raise MalformedRecord(f"version: a new election needs version {FORMAT_VERSION} (a manifest of "
+                              f"format {version} has no {', '.join(PLACE_FIELDS)})")
+
+
+def _new_manifest(group: Group | None, value: Any) -> Manifest:
+    """A ceremony directory's manifest.json: format 2 only."""
+    _refuse_old_manifest(value)
+    return codec.manifest_from_json(group, value)
+
+
 def _manifest_hash_of(value: dict[str, Any]) -> str:
     """The hash of a manifest document written without one (parsed by the codec's rules)."""
-    obj = parse_document(value, "", KIND_MANIFEST, ("election_id", "name", "contests"))
-    manifest = Manifest(parse_id(obj["election_id"], "election_id"), parse_text(obj["name"], "name"),
-                        parse_items(obj["contests"], "contests", MAX_CONTESTS, contest_from_json))
-    return manifest.hash().hex()
+    return codec.unhashed_manifest_from_json(value).hash().hex()
 
 
 # ---- round messages -----------------------------------------------------------------

@@ -123,7 +123,7 @@ def context_spec(context: ElectionContext, registrations: dict[str, DeviceRegist
     """The spec of an already verified context (checks 1-5) and the devices of the record."""
     doc = {
         "parameters": codec.parameters_to_json(context.group),
-        "manifest": codec.manifest_to_json(context.manifest),
+        "manifest": codec.manifest_to_json(context.manifest, context.manifest.format_version),
         "trustees": list(context.trustee_ids),
         "threshold": context.threshold,
         "joint_key": codec.element_to_hex(context.joint_key.element),

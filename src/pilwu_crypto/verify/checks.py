@@ -301,6 +301,9 @@ def _verify(reader: RecordReader, progress: Progress, allow_test_group: bool, ex
     try:
         manifest = reader.manifest()
         report.election_id = manifest.election_id
+        # the place, polling day and register, shown in the header (docs/record-format.md §5.3)
+        report.village, report.district, report.regency = manifest.village, manifest.district, manifest.regency
+        report.date, report.registered_voters = manifest.date, manifest.registered_voters
         cer = reader.ceremony()
         hb.items = 1
         setup = reader.setup()  # None in format 1: no setup is bound

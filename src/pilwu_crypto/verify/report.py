@@ -60,6 +60,13 @@ class VerificationReport:
     fingerprint: str = ""
     group: str = ""
     election_id: str = ""
+    village: str | None = None
+    district: str | None = None
+    regency: str | None = None
+    date: str | None = None
+    registered_voters: int | None = None
+    """The manifest's place, polling date and voter register (docs/record-format.md §5.3);
+    None for a format-1 record or when the manifest could not be read."""
     ballots_cast: int = 0
     ballots_challenged: int = 0
     counts: list[tuple[str, str, str, int]] = field(default_factory=list)
@@ -94,6 +101,8 @@ class VerificationReport:
             "format_version": self.format_version, "notes": list(self.notes), "ballot_box": self.ballot_box,
             "exclusions": list(self.exclusions),
             "fingerprint": self.fingerprint, "group": self.group, "election_id": self.election_id,
+            "village": self.village, "district": self.district, "regency": self.regency, "date": self.date,
+            "registered_voters": self.registered_voters,
             "valid": self.valid, "ballots_cast": self.ballots_cast,
             "ballots_challenged": self.ballots_challenged,
             "counts": [{"contest_id": c, "option_id": o, "name": n, "count": k} for c, o, n, k in self.counts],
