@@ -42,7 +42,8 @@ def test_devices_and_servers_into_one_setup(tmp_path: Path) -> None:
         key = json.loads((tmp_path / f"{did}.json").read_bytes())["public_key"]
         assert f"device {did}: " in res.stdout and key == setup.device_registrations()[did].public_key.hex()
     res = pilwu("trustee", "setup", "--group", "pilwu-test-512", "--insecure-test-group", "--kuwu", "A,B",
-                "--election-id", "desa-1", "--trustees", "ayu,budi", "--threshold", "2", "--setup", "setup.json",
+                "--election-id", "desa-1", "--village", "Sukamaju", "--district", "Sumber", "--date", "2026-06-14",
+                "--registered-voters", "1500", "--trustees", "ayu,budi", "--threshold", "2", "--setup", "setup.json",
                 "--out", "ceremony", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert (tmp_path / "ceremony" / "setup.json").read_bytes() == (tmp_path / "setup.json").read_bytes()
