@@ -18,12 +18,15 @@ from typing import IO, Any
 
 import pytest
 
+from pilwu_crypto.algebra.groups import get_group
+from pilwu_crypto.errors import MalformedRecord
 from pilwu_crypto.record import codec, io, layout
 from pilwu_crypto.record.io import RecordReader
 from pilwu_crypto.threshold.dkg import MAX_TRUSTEES
 from pilwu_crypto.verify import checks
 from pilwu_crypto.verify.checks import verify_record
 from pilwu_crypto.verify.report import VerificationReport
+from tests.mixed_record import write_mixed_election
 from tests.safety import test_limits
 
 sim, pristine, record = test_limits.sim, test_limits.pristine, test_limits.record  # fixtures: a 2-ballot record
@@ -220,3 +223,22 @@ def test_limits_are_those_documented() -> None:
     # the 100,000-ballot scale run (docs/performance.md: ≈ 10 KB a ballot) fits by far
     assert layout.MAX_BALLOT_FILE_BYTES > 100_000 * 10_000
     assert layout.MAX_RECORD_BYTES > 1_000_000 * 10_000 * 2
+
+
+# ---- a mix stage output, bounded by its stage's output_count -----------------------------
+@pytest.mark.parametrize("past", [0, 1])
+def test_stage_output_held_to_its_declared_count(tmp_path: Path, reads: Counter[str],
+                                                  monkeypatch: pytest.MonkeyPatch, past: int) -> None:
+    """mix_output_limit (scaled down to the file's size) is applied before the output is read."""
+    write_mixed_election(get_group("pilwu-test-512", allow_test=True), tmp_path, voters=2, mix_servers=1)
+    path = "mixnet/stage-1.jsonl"
+    size = (tmp_path / path).stat().st_size
+    monkeypatch.setattr(io, "mix_output_limit", lambda count: size - past)
+    reader = RecordReader(tmp_path)
+    if past:
+        with pytest.raises(MalformedRecord, match=f"^{path}: larger than the {size - 1}-byte limit of the "
+                                                  r"\d+ outputs mixnet/stage-1.json declares"):
+            reader.mix_stages()
+        assert reads[path] == 0
+    else:
+        assert len(reader.mix_stages()) == 1
