@@ -76,6 +76,7 @@ from pilwu_crypto.record.layout import (
     ballot_file_device,
     ballot_path,
     document_limit,
+    file_limit,
     is_ballot_path,
     is_mix_decryption_path,
     is_mix_stage_output_path,
@@ -84,6 +85,7 @@ from pilwu_crypto.record.layout import (
     is_record_path,
     is_tally_share_path,
     mix_decryption_path,
+    mix_output_limit,
     mix_stage_output_path,
     mix_stage_path,
     mix_stage_position,
@@ -180,6 +182,22 @@ def _is_layout_file(rel: str) -> bool:
     """A file this writer may produce (or a temporary file it may have left behind)."""
     _, name = _split(rel)
     return rel == INDEX_PATH or is_record_path(rel) or (name.startswith(".") and _TEMP_MARK in name)
+
+
+def _first_hole(f: IO[bytes], size: int) -> int:
+    """The offset of the first hole of the open regular file ``f`` (``size`` when it has
+    none, or when the file system cannot tell: then the file is read as usual); the file
+    position is left at 0."""
+    seek_hole = getattr(os, "SEEK_HOLE", None)
+    if seek_hole is None or size == 0:
+        return size
+    fd = f.fileno()
+    try:
+        return min(os.lseek(fd, 0, seek_hole), size)
+    except OSError:
+        return size
+    finally:
+        os.lseek(fd, 0, os.SEEK_SET)
 
 
 def _read_at_most(f: IO[bytes], n: int) -> bytes:
@@ -768,13 +786,38 @@ class RecordReader:
             raise MalformedRecord(f"{path}: larger than the {limit}-byte limit of a JSON document")
         return data
 
-    def _verified_bytes(self, path: str) -> bytes:
-        """The bytes of a listed document after checking the size limit and the SHA-256."""
+    def _check_size(self, path: str, entry: IndexEntry, f: IO[bytes], limit: tuple[int, str] | None = None) -> None:
+        """Before a byte of the open file of ``path`` is read: its listed size and its size
+        on disk within ``limit`` (layout.file_limit by default), the two equal, and no hole
+        in it (a hole reads as NUL bytes, which no JSON text holds: a sparse file costs its
+        sender nothing and must cost the verifier nothing).  MalformedRecord naming the file."""
+        bound, what = file_limit(path) if limit is None else limit
+        with self._local(self._file(path)):
+            on_disk = os.fstat(f.fileno()).st_size
+        for size in (entry.size, on_disk):
+            if size > bound:
+                raise MalformedRecord(f"{path}: larger than the {bound}-byte limit of {what} "
+                                      f"({size} bytes {'listed' if size == entry.size else 'on disk'})")
+        if on_disk != entry.size:
+            raise MalformedRecord(f"{path}: sha256 does not match the index (the file has {on_disk} bytes, "
+                                  f"the index lists {entry.size}; nothing read)")
+        if _first_hole(f, on_disk) < on_disk:
+            raise MalformedRecord(f"{path}: a sparse file (a hole reads as NUL bytes, which no JSON text "
+                                  "holds; nothing read)")
+
+    def check_file_size(self, path: str) -> None:
+        """Check one listed file's size against its limit and the index without reading it
+        (:meth:`_check_size`): what check 1 does for a file hashed while it is streamed."""
         entry, f = self._open_listed(path)
         with f:
-            limit = document_limit(path)
-            if entry.size > limit:
-                raise MalformedRecord(f"{path}: larger than the {limit}-byte limit of this JSON document")
+            self._check_size(path, entry, f)
+
+    def _verified_bytes(self, path: str) -> bytes:
+        """The bytes of a listed document after checking the size limit and the SHA-256.
+        Check 1 hashed the document already: the second read is bounded by the same limit."""
+        entry, f = self._open_listed(path)
+        with f:
+            self._check_size(path, entry, f, (document_limit(path), file_limit(path)[1]))
             data = self._read(f, entry.size + 1, path)
         if len(data) != entry.size or hashlib.sha256(data).hexdigest() != entry.sha256:
             raise MalformedRecord(f"{path}: sha256 does not match the index")
@@ -791,15 +834,18 @@ class RecordReader:
             raise _malformed(path, exc) from None
 
     def check_file_hash(self, path: str) -> None:
-        """Check one listed file's size and SHA-256 against the index (streamed, any size).
+        """Check one listed file's size (its limit first, layout.file_limit, before a byte is
+        read) and SHA-256 against the index, streamed in chunks.
 
-        MalformedRecord "path: not listed", "path: missing", "path: not a regular file" or
+        MalformedRecord "path: not listed", "path: missing", "path: not a regular file",
+        "path: larger than the N-byte limit of …", "path: a sparse file" or
         "path: sha256 does not match the index"; CopyUnreadable when it cannot be read here.
         """
         entry, f = self._open_listed(path)
         h = hashlib.sha256()
         size = 0
         with f:
+            self._check_size(path, entry, f)
             while size <= entry.size:
                 chunk = self._read(f, _CHUNK, path)
                 if not chunk:
@@ -867,22 +913,25 @@ class RecordReader:
         return self._document(RESULT_PATH, lambda v: codec.result_from_json(self._group, v))
 
     # ---- JSON Lines -------------------------------------------------------------------
-    def _jsonl(self, path: str, decode: Callable[[Any], _T]) -> Iterator[tuple[int, _T]]:
-        """(line number, decoded value) for each line, streamed; the file's size and hash
-        are checked as it is read and at its end (MalformedRecord names file and line).
-        A file that is not listed or missing is reported at once, not on first iteration."""
+    def _jsonl(self, path: str, decode: Callable[[Any], _T],
+               limit: tuple[int, str] | None = None) -> Iterator[tuple[int, _T]]:
+        """(line number, decoded value) for each line, streamed; the file's size is checked
+        against ``limit`` (layout.file_limit by default) before it is read, and its hash as
+        it is read and at its end (MalformedRecord names file and line).  A file that is not
+        listed or missing is reported at once, not on first iteration."""
         self._present(path)
-        return self._jsonl_lines(path, decode)
+        return self._jsonl_lines(path, decode, limit)
 
-    def _jsonl_lines(self, path: str, decode: Callable[[Any], _T]) -> Iterator[tuple[int, _T]]:
-        for line_no, raw in self._raw_lines(path):
+    def _jsonl_lines(self, path: str, decode: Callable[[Any], _T],
+                     limit: tuple[int, str] | None) -> Iterator[tuple[int, _T]]:
+        for line_no, raw in self._raw_lines(path, limit):
             try:
                 value = decode(codec.parse_json(raw))
             except Exception as exc:
                 raise _malformed(f"{path}:{line_no}", exc) from None
             yield line_no, value
 
-    def _raw_lines(self, path: str) -> Iterator[tuple[int, bytes]]:
+    def _raw_lines(self, path: str, limit: tuple[int, str] | None = None) -> Iterator[tuple[int, bytes]]:
         """(line number, bytes without the newline) of a listed JSON Lines file, streamed,
         with the size and hash checks of :meth:`_jsonl` (MalformedRecord names file and line)."""
         entry, f = self._open_listed(path)
@@ -891,6 +940,7 @@ class RecordReader:
         size = 0
         line_no = 0
         with f:
+            self._check_size(path, entry, f, limit)
             while True:
                 with self._local(file):
                     raw = f.readline(MAX_LINE_BYTES + 1)
@@ -982,7 +1032,8 @@ class RecordReader:
             if out_path not in self._entries:
                 raise MalformedRecord(f"{out_path}: missing (the output list of {path})")
             outputs: list[CiphertextVector] = []
-            for line_no, vector in self._jsonl(out_path, lambda v: mixcodec.mix_output_line_from_json(g, v)):
+            bound = (mix_output_limit(header.output_count), f"the {header.output_count} outputs {path} declares")
+            for line_no, vector in self._jsonl(out_path, lambda v: mixcodec.mix_output_line_from_json(g, v), bound):
                 if vector.width != header.width:
                     raise MalformedRecord(f"{out_path}:{line_no}: width {vector.width}, the stage says "
                                           f"{header.width}")

@@ -256,3 +256,51 @@ def document_limit(path: str) -> int:
     if mix_stage_position(path) is not None or is_mix_decryption_path(path):
         return MAX_MIX_DOCUMENT_BYTES
     return MAX_DOCUMENT_BYTES
+
+
+# ---- file size limits (docs/record-format.md §3) -------------------------------------
+# Every listed file is held to one of these before a byte of it is hashed or read, both
+# from its index entry and from the size of the opened file (RecordReader.check_file_size).
+SCALE_BALLOTS = 1_000_000
+"""The election size the per-file and whole-record limits are sized for: 1,000,000
+ballots (docs/performance.md projects this scale; its 100,000-ballot run fits 10×)."""
+LINE_SLOT_BYTES = MAX_LINE_BYTES + 1
+"""The most one JSON Lines line can take in a file: MAX_LINE_BYTES and its newline."""
+MAX_SHARE_LINE_BYTES = 4096
+"""Bound used for one ceremony/shares.jsonl line (4 KiB): two 64-character ids, two
+indices, a 12-byte nonce, the ciphertext of one scalar and a 16-byte tag take about 500
+bytes at the widest registered group, canonical or not far from it."""
+_MAX_TRUSTEES = 1000  # threshold/dkg.MAX_TRUSTEES (layout imports nothing; a test compares)
+MAX_SHARES_FILE_BYTES = _MAX_TRUSTEES * (_MAX_TRUSTEES - 1) * MAX_SHARE_LINE_BYTES
+"""Largest ceremony/shares.jsonl accepted: n(n−1) lines for the largest n of the ceremony
+(1000 trustees) × MAX_SHARE_LINE_BYTES ≈ 4.1 GB."""
+MAX_BALLOT_FILE_BYTES = SCALE_BALLOTS * LINE_SLOT_BYTES
+"""Largest ballot file accepted: SCALE_BALLOTS lines at the line limit (≈ 1.05 TB).  Sound
+whatever the manifest (a ballot line may use the whole line limit); a real ballot of 1
+contest × 5 options is ≈ 10 KB, so one device could hold 100 million of them."""
+MAX_MIX_OUTPUT_FILE_BYTES = SCALE_BALLOTS * LINE_SLOT_BYTES
+"""Largest mix stage output (``stage-<pos>.jsonl``) accepted before its stage is read
+(≈ 1.05 TB); once it is, the output is held to the tighter mix_output_limit."""
+MAX_RECORD_BYTES = 4 * SCALE_BALLOTS * LINE_SLOT_BYTES
+"""Largest sum of the sizes index.json lists (≈ 4.2 TB): the ballots of SCALE_BALLOTS
+ballots at the line limit, a mixed list of them at the line limit, and as much again for
+the ceremony, the tally and the mix-net documents (several stages and trustees' shares)."""
+
+
+def mix_output_limit(output_count: int) -> int:
+    """The size limit of a stage output declaring ``output_count`` vectors: that many lines
+    at the line limit (a vector of the widest mix, 64 ciphertexts, fits one line)."""
+    return output_count * LINE_SLOT_BYTES
+
+
+def file_limit(path: str) -> tuple[int, str]:
+    """(size limit in bytes, what the limit is of) for the listed file at ``path``:
+    document_limit for a document, else the JSON Lines file's own limit."""
+    if path == SHARES_PATH:
+        return MAX_SHARES_FILE_BYTES, SHARES_PATH
+    if is_ballot_path(path):
+        return MAX_BALLOT_FILE_BYTES, "a ballot file"
+    if is_mix_stage_output_path(path):
+        return MAX_MIX_OUTPUT_FILE_BYTES, "a mix stage output"
+    mix = mix_stage_position(path) is not None or is_mix_decryption_path(path)
+    return document_limit(path), "a mix document" if mix else "this JSON document"

@@ -57,6 +57,7 @@ from pilwu_crypto.record.io import RecordReader
 from pilwu_crypto.record.layout import (
     DIGESTS_PATH,
     LEGACY_FORMAT_VERSION,
+    MAX_RECORD_BYTES,
     MIX_RESULT_PATH,
     REVEALS_PATH,
     SHARES_PATH,
@@ -210,10 +211,13 @@ def verify_record(root: Path, progress: Progress = _no_progress, *,
     return verify_snapshot(reader, progress, allow_test_group=allow_test_group, executor=executor).report
 
 
-def _check_files(run: _Run, reader: RecordReader) -> None:
+def _check_files(run: _Run, reader: RecordReader) -> bool:
     """Check 1: every listed path is a regular file (missing only when nothing is there),
-    nothing unlisted but the ignored files operating systems leave, every SHA-256 (ballot
-    files: while check 6 streams them), every path one of the record format's layout."""
+    nothing unlisted but the ignored files operating systems leave, every file's size within
+    its limit (listed and on disk, before a byte is read; the listed total within
+    MAX_RECORD_BYTES), every SHA-256 (ballot files: while check 6 streams them), every path
+    one of the record format's layout.  False when the listed total is past its limit:
+    then no file is hashed, and no later check reads one."""
     files = run["record-files"]
     kinds = {path: reader.file_kind(path) for path in reader.index_paths()}
     for path, kind in kinds.items():
@@ -228,17 +232,26 @@ def _check_files(run: _Run, reader: RecordReader) -> None:
         more = f" and {len(ignored) - 5} more" if len(ignored) > 5 else ""
         files.note = f"ignored (left by an operating system, not listed): {', '.join(ignored[:5])}{more}"
     ballot_files = set(reader.ballot_files())
+    listed = sum(reader.index_entry(path).size for path in kinds)
+    too_large = listed > MAX_RECORD_BYTES
+    if too_large:
+        files.fail(f"index.json: lists {listed} bytes, larger than the {MAX_RECORD_BYTES}-byte limit of a "
+                   "record (no file hashed)")
     for path, kind in kinds.items():
         files.items += 1
         if not is_record_path(path, reader.format_version):
             files.fail(f"{path}: listed in the index but not a file of the record layout")
-        if kind or path in ballot_files:
-            continue  # reported above, or hashed while streamed (check 6)
+        if kind:
+            continue  # reported above
         try:
-            reader.check_file_hash(path)
+            if path in ballot_files or too_large:
+                reader.check_file_size(path)  # hashed while streamed (check 6), or not at all
+            else:
+                reader.check_file_hash(path)  # its limit first, then streamed through SHA-256
         except PilwuError as exc:
             files.fail(str(exc))
     reader.raise_copy_error()  # before the expensive checks: nothing they found would count
+    return not too_large
 
 
 def verify_snapshot(reader: RecordReader, progress: Progress = _no_progress, *,
@@ -274,7 +287,9 @@ def _verify(reader: RecordReader, progress: Progress, allow_test_group: bool, ex
     group = reader.group
 
     # 1 record files -------------------------------------------------------------------
-    _check_files(run, reader)
+    if not _check_files(run, reader):
+        run.skip_from("parameters", "the index lists more bytes than a record may hold")
+        return snap
 
     # 2 parameters ------------------------------------------------------------------------
     params = run["parameters"]
