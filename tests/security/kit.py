@@ -52,7 +52,7 @@ from pilwu_crypto.verify.report import VerificationReport
 
 TEST_GROUP = "pilwu-test-512"
 """Where the group size does not matter: the test-only group (q of 256 bits, so no forgery
-passes by luck; DESIGN.md §3)."""
+passes by luck; docs/parameters.md)."""
 
 Entry = EncryptedBallot | ChallengedBallot
 

@@ -1,6 +1,6 @@
 """Every row of the security checklist has a test, or a documented reason why it cannot.
 
-The checklist (SECURITY_CHECKLIST.md of the project's shared notes; not read at test
+The checklist (the project's security checklist, whose rows docs/threat-model.md names; not read at test
 time) has rows A1–A27 and, below the table, an untitled list of attack classes that the
 specifications guard against.  This suite names those:
 

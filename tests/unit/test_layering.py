@@ -1,7 +1,7 @@
 """The house rules, checked on the source: imports only run downwards, and the library
 layers import nothing but the standard library, gmpy2 and pycryptodome.
 
-Layer order (DESIGN.md §2, STYLE.md §3): errors < algebra < elgamal < proofs <
+Layer order (README.md, "Using the library"): errors < algebra < elgamal < proofs <
 threshold < election < record < interop < verify < cli.  A module may import its own
 layer or lower ones.  Nothing below ``record`` imports ``json`` or does file I/O.
 """

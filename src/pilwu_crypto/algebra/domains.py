@@ -1,4 +1,4 @@
-"""Every domain-separation tag of pilwu_crypto, one constant each (STYLE.md §4).
+"""Every domain-separation tag of pilwu_crypto, one constant each (docs/transcript.md lists them).
 
 Tags are versioned (``PILWU-V1-…``) so a future proof format can change without any
 ambiguity with records produced today.  docs/transcript.md lists them with their use.

@@ -1,4 +1,4 @@
-"""The NIST prime curves P-256, P-384 and P-521 as :class:`Group` s (DESIGN.md §3).
+"""The NIST prime curves P-256, P-384 and P-521 as :class:`Group` s (docs/parameters.md).
 
 Curve y^2 = x^3 + a x + b over F_p with a = -3, prime order n and cofactor 1, so every
 affine point on the curve (plus the point at infinity) is in the order-q group (q = n):

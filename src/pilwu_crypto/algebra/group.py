@@ -10,7 +10,7 @@ prime order q, written multiplicatively, with a fixed generator g:
 
 Two implementations exist: :class:`~pilwu_crypto.algebra.modp.ModPGroup` (prime-order
 subgroups of Z_p*, on gmpy2) and :class:`~pilwu_crypto.algebra.ec.ECGroup` (NIST curves,
-on pycryptodome).  Canonical encodings are fixed-width big-endian (DESIGN.md §4) and are
+on pycryptodome).  Canonical encodings are fixed-width big-endian (docs/transcript.md) and are
 used both for Fiat–Shamir hashing and, later, for the election record.
 """
 
@@ -198,7 +198,7 @@ class FixedBase(ABC):
 
 
 class Group(ABC):
-    """A cyclic group of prime order q with generator g (DESIGN.md §3).
+    """A cyclic group of prime order q with generator g (docs/parameters.md).
 
     Implementations must check every element decoded from outside and keep the test-only
     flag honest: :meth:`require_production` refuses test groups unless told otherwise.

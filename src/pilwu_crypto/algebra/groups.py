@@ -1,4 +1,4 @@
-"""Named parameter sets (DESIGN.md §3).  A group is chosen by name, explicitly.
+"""Named parameter sets (docs/parameters.md).  A group is chosen by name, explicitly.
 
 - ``pilwu-3072`` (default): p of 3072 bits, q of 256 bits, (p - 1)/(2q) prime; generated
   by the seeded search of :mod:`pilwu_crypto.algebra.paramgen` (docs/parameters.md).

@@ -1,4 +1,4 @@
-"""Prime-order subgroups of Z_p* on gmpy2 (DESIGN.md §3).
+"""Prime-order subgroups of Z_p* on gmpy2 (docs/parameters.md).
 
 Elements are residues x with 1 <= x < p and x^q = 1 (mod p), held as ``gmpy2.mpz``.
 The groups shipped here all have p = 2qr + 1 with r prime, so the only small subgroup of

@@ -1,4 +1,4 @@
-"""Fiat–Shamir transcript: labelled, length-prefixed, domain-separated (DESIGN.md §4).
+"""Fiat–Shamir transcript: labelled, length-prefixed, domain-separated (docs/transcript.md).
 
 The caller creates a transcript with a domain label, the group and a context hash (e.g.
 the election hash H_E); those are absorbed first, so every challenge hashes the

@@ -6,7 +6,7 @@ and, when the polls close, a closing entry.  A verifier refuses ballots from dev
 are not registered and ballots whose signature does not verify.
 
 Signed messages are framed so that a signature can be replayed neither in another
-election nor as another kind of message (DESIGN.md §4):
+election nor as another kind of message (docs/transcript.md):
 
     signed_message(dst, H_E, p_1, …, p_k) =
         u32(len(dst)) || dst || u32(k + 1) || u64(32) || H_E || u64(len(p_1)) || p_1 || …

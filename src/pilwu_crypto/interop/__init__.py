@@ -1,4 +1,4 @@
-"""Readers and verifiers for other systems' proofs (DESIGN.md §2, layer ``interop``).
+"""Readers and verifiers for other systems' proofs (README.md, "Using the library", layer ``interop``).
 
 They reuse the core's groups (:mod:`pilwu_crypto.algebra`) and proof mathematics
 (:mod:`pilwu_crypto.proofs`) but parse and hash with the other system's own encodings.

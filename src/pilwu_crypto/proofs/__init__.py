@@ -1,4 +1,4 @@
-"""Σ-protocols made non-interactive with strong Fiat–Shamir (DESIGN.md §4).
+"""Σ-protocols made non-interactive with strong Fiat–Shamir (docs/transcript.md).
 
 Each proof is a ``prove_<claim>(transcript, statement…, witness…) -> <Claim>Proof`` /
 ``verify_<claim>(transcript, statement…, proof) -> None`` pair.  The caller creates the

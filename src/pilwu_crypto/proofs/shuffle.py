@@ -74,7 +74,7 @@ arguments, so that an interoperability module can derive them with another rando
 (Verificatum's) and reuse the checks; :func:`verify_shuffle` derives them from the
 transcript (:func:`shuffle_challenges`) and then calls the same checks.
 
-Performance (DESIGN.md §5)
+Performance (docs/side-channels.md, docs/performance.md)
 --------------------------
 Prover: g^x and K^x go through the fixed-base tables (``group.exp_g``,
 ``PublicKey.table``); A' and F' are multi-exponentiations over the h_j and the outputs.
@@ -87,7 +87,7 @@ the products over h and w' are multi-exponentiations; each B_i equation is a two
 multi-exponentiation and one g table exponentiation (not batched yet).
 
 Exponentiations with secret exponents here use the fast, variable-time paths (as ballot
-encryption does by default, DESIGN.md §5): a mix server must not be timeable by others.
+encryption does by default, docs/side-channels.md, docs/performance.md): a mix server must not be timeable by others.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ the parameters cannot be read at all.  A permission or I/O error on the auditor'
 is :class:`CopyUnreadable` (record/files.py): no fault of the record, and no verdict.
 No other exception escapes a reading method.
 
-This is the only layer below the verifier that touches files or JSON (DESIGN.md §2).
+This is the only layer below the verifier that touches files or JSON (README.md, "Using the library").
 """
 
 from __future__ import annotations

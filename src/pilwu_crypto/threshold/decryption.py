@@ -1,4 +1,4 @@
-"""Threshold decryption: decryption shares with proofs, Lagrange combination (DESIGN.md §1.4).
+"""Threshold decryption: decryption shares with proofs, Lagrange combination (docs/record-format.md §5.13).
 
 After the key ceremony (:mod:`pilwu_crypto.threshold.dkg`) trustee l holds the Shamir share
 s_l = P(l) of the joint secret s = P(0), where P = sum_i P_i, and everyone knows its

@@ -1,4 +1,4 @@
-"""Verify a whole election record: every hash, proof, chain and sum (DESIGN.md §7).
+"""Verify a whole election record: every hash, proof, chain and sum (docs/verifier.md).
 
 ``verify_record(root)`` runs the numbered checks below in order and returns a
 VerificationReport; it never raises for a bad record (only RecordUnreadable when the
