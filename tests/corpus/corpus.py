@@ -692,18 +692,25 @@ def _list_variants(jpath: JsonPath, value: list[Any]) -> list[tuple[str, Callabl
 # ====================================================================== classification =
 _JSON_LAYOUT = ("JSON layout only: the reader accepts any valid JSON text (record-format.md §3 'as read'), "
                 "nothing is hashed over JSON text (checklist A21) and the attacker recomputed the index")
+_CEREMONY_ORDER = ("the ceremony messages are taken by trustee index (threshold/dkg.py _collect, which returns "
+                   "them in index order: the commitments enter K, K_l and H_E in that order, record-format.md "
+                   "§5.9); their order in the document carries no meaning and no hash covers it")
+_CLOSINGS_ORDER = ("closing entries are looked up by device id, each signed by its device; the ballot-box "
+                   "fingerprint takes the devices in setup.json's order (record-format.md §5.10), so this list's "
+                   "order means nothing")
+_WHOLE_ENTRIES = " (two whole entries of the list swapped is a reordering of it)"
 HARMLESS: dict[str, str] = {
     r"lines/[^/]+(/[^/]+)*\.jsonl/crlf":
         _JSON_LAYOUT + ": a carriage return before the newline is JSON whitespace",
     r"file/[^:]+\.json/truncated-last-byte":
         _JSON_LAYOUT + ": a document without its trailing newline parses to the same values (a JSON Lines "
         "line without it is refused as truncated)",
-    r"list/ceremony/(digests|reveals)\.json/(digests|reveals)/(swap-first-two|reversed)":
-        "the ceremony messages are taken by trustee index (threshold/dkg.py _collect); their order in the "
-        "document carries no meaning and no hash covers it",
-    r"list/devices\.json/closings/(swap-first-two|reversed)":
-        "closing entries are looked up by device id, each signed by its device; the ballot-box fingerprint "
-        "takes the devices in setup.json's order (record-format.md §5.10), so this list's order means nothing",
+    r"list/ceremony/(digests|reveals)\.json/(digests|reveals)/(swap-first-two|reversed)": _CEREMONY_ORDER,
+    r"swap/ceremony/(digests|reveals)\.json/(digests|reveals)\[\d+\]/swap-within-object/"
+    r"with:ceremony/\1\.json:\2\[\d+\]": _CEREMONY_ORDER + _WHOLE_ENTRIES,
+    r"list/devices\.json/closings/(swap-first-two|reversed)": _CLOSINGS_ORDER,
+    r"swap/devices\.json/closings\[\d+\]/swap-within-object/with:devices\.json:closings\[\d+\]":
+        _CLOSINGS_ORDER + _WHOLE_ENTRIES,
     r"lines/ceremony/shares\.jsonl/(swap-lines-\d+-\d+|reverse)":
         "encrypted shares are looked up by their (sender, recipient) pair and H_E hashes them in that pair's "
         "order (record-format.md §5.7), so their line order carries no meaning",
@@ -714,16 +721,23 @@ GAPS: dict[str, str] = {}
 """Mutation-id patterns of known gaps (the record still verifies although it should not)."""
 
 
+def classification(local_id: str) -> tuple[Expect, str]:
+    """What the HARMLESS and GAPS tables say of a mutation id (without the record name):
+    the expectation and its reason ("invalid" and "" when neither lists it)."""
+    tables: tuple[tuple[dict[str, str], Expect], ...] = ((HARMLESS, "harmless"), (GAPS, "gap"))
+    for table, expect in tables:
+        for pattern, reason in table.items():
+            if re.fullmatch(pattern, local_id):
+                return expect, reason
+    return "invalid", ""
+
+
 def classify(m: Mutation) -> Mutation:
     """Apply the HARMLESS and GAPS tables to a generated mutation."""
-    local = m.id.split("/", 1)[1]
-    for pattern, reason in HARMLESS.items():
-        if re.fullmatch(pattern, local):
-            return Mutation(m.id, m.kind, m.target, m.change, m.needles, "harmless", m.unreadable_ok, reason)
-    for pattern, reason in GAPS.items():
-        if re.fullmatch(pattern, local):
-            return Mutation(m.id, m.kind, m.target, m.change, m.needles, "gap", m.unreadable_ok, reason)
-    return m
+    expect, reason = classification(m.id.split("/", 1)[1])
+    if expect == "invalid":
+        return m
+    return Mutation(m.id, m.kind, m.target, m.change, m.needles, expect, m.unreadable_ok, reason)
 
 
 def generate(name: str, files: Files, group: Group, joint_key: PublicKey) -> list[Mutation]:

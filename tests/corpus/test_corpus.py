@@ -8,8 +8,9 @@ group, the attacker recomputing the index) the record is verified in-process wit
   RecordUnreadable (exit 2) only when index.json or parameters.json was changed; one of
   its needles (file and line or field, ballot id, device, trustee, stage) occurs in the
   failures; no other exception escapes and no message carries a traceback;
-- a mutation classified ``harmless`` (with its reason) still verifies, and so does a
-  known ``gap`` (so that fixing it forces its reclassification);
+- a mutation classified ``harmless`` (with its reason) still verifies, with the same
+  counts, ballot-box fingerprint and numbers of ballots as the pristine record, and a
+  known ``gap`` still verifies (so that fixing it forces its reclassification);
 - the pristine record verifies before and after.
 
 A handful of mutations also go through the real command line in a subprocess.
@@ -29,7 +30,7 @@ import sys
 import time
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,8 @@ class Outcome:
     code: int
     """0 valid, 1 not valid, 2 RecordUnreadable, 99 any other exception (a traceback)."""
     text: str
+    meaning: tuple[object, ...] = field(default=(), compare=False)
+    """What a valid record says (counts, ballot-box fingerprint, ballots cast and challenged)."""
 
 
 @pytest.fixture(scope="module", params=RECORDS)
@@ -73,15 +76,21 @@ def verify(root: Path) -> Outcome:
     except Exception:
         return Outcome(99, traceback.format_exc())
     text = " | ".join(f"{c.name}: " + " ; ".join(c.failures or [c.skipped]) for c in report.checks if not c.ok)
-    return Outcome(0 if report.valid else 1, text)
+    meaning = (tuple(report.counts), report.ballot_box, report.ballots_cast, report.ballots_challenged)
+    return Outcome(0 if report.valid else 1, text, meaning)
 
 
-def judge(m: Mutation, out: Outcome) -> str | None:
-    """None when the outcome is what the mutation requires, else the problem."""
+def judge(m: Mutation, out: Outcome, pristine: Outcome) -> str | None:
+    """None when the outcome is what the mutation requires, else the problem (a harmless
+    mutation must also leave what the record says as the pristine record says it)."""
     if out.code == 99 or "Traceback" in out.text:
         return f"traceback: {out.text[-600:]}"
     if m.expect != "invalid":
-        return None if out.code == 0 else f"classified {m.expect} ({m.reason[:60]}...) but refused: {out.text[:300]}"
+        if out.code != 0:
+            return f"classified {m.expect} ({m.reason[:60]}...) but refused: {out.text[:300]}"
+        if m.expect == "harmless" and out.meaning != pristine.meaning:
+            return f"classified harmless but the record now says otherwise: {out.meaning}"
+        return None
     if out.code == 0:
         return "accepted as valid"
     if out.code == 2 and not m.unreadable_ok:
@@ -127,8 +136,9 @@ def test_every_mutation_is_refused_and_named(corpus: Corpus, kind: str, tmp_path
     mutations = [m for m in selected(corpus) if m.kind == kind]
     assert mutations
     start = time.monotonic()
+    pristine = verify(corpus.root)
     problems = [f"{m.id}: {p}" for m, out in run_all(corpus, mutations, tmp_path)
-                if (p := judge(m, out)) is not None]
+                if (p := judge(m, out, pristine)) is not None]
     elapsed = time.monotonic() - start
     assert not problems, f"{len(problems)} of {len(mutations)} mutations:\n" + "\n".join(problems[:40])
     if not EXHAUSTIVE:
@@ -180,5 +190,7 @@ FIXED = [
 def test_fixed_gaps_stay_fixed(corpus: Corpus, pattern: str, tmp_path: Path) -> None:
     chosen = [m for m in corpus.mutations if re.fullmatch(pattern, m.id.split("/", 1)[1])]
     assert chosen, pattern
-    problems = [f"{m.id}: {p}" for m, out in run_all(corpus, chosen, tmp_path) if (p := judge(m, out)) is not None]
+    pristine = verify(corpus.root)
+    problems = [f"{m.id}: {p}" for m, out in run_all(corpus, chosen, tmp_path)
+                if (p := judge(m, out, pristine)) is not None]
     assert not problems, problems
