@@ -1,1 +1,1 @@
-"""Tamper corpus: systematic mutations of valid records, each verified (issue 7, item 2)."""
+"""Tamper corpus: systematic mutations of valid records, each verified."""

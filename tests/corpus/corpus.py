@@ -1,4 +1,4 @@
-"""Tamper corpus: systematic mutations of a valid election record (issue 7, item 2).
+"""Tamper corpus: systematic mutations of a valid election record.
 
 Given the files of a valid record (:func:`load_files`), :func:`generate` yields
 :class:`Mutation` objects, each a deterministic recipe that turns the record's files into
