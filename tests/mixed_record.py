@@ -48,14 +48,15 @@ def two_contest_manifest() -> Manifest:
 
 
 def write_mixed_election(group: Group, root: Path, *, voters: int = 5, mix_servers: int = 3, seed: int = 7,
-                         write_ins: bool = False, absent: int = 1) -> MixedElection:
-    """Simulate an election (3 trustees, threshold 2, ``absent`` of them absent), mix its
-    cast ballots through ``mix_servers`` stages, decrypt with the present trustees and
-    write it all (write-ins: a kuwu contest with one write-in element, on a curve group)."""
+                         write_ins: bool = False, absent: int = 1, challenged: int = 1) -> MixedElection:
+    """Simulate an election (3 trustees, threshold 2, ``absent`` of them absent; ``challenged``
+    of the voters challenge), mix its cast ballots through ``mix_servers`` stages, decrypt
+    with the present trustees and write it all (write-ins: a kuwu contest with one write-in
+    element, on a curve group)."""
     rng = random.Random(seed)
     manifest = kuwu_manifest(["A", "B"], write_in_elements=1) if write_ins else two_contest_manifest()
-    sim = simulate_election(group, manifest, trustees=3, threshold=2, absent=absent, voters=voters, challenged=1,
-                            devices=2, mix_servers=mix_servers, rng=rng)
+    sim = simulate_election(group, manifest, trustees=3, threshold=2, absent=absent, voters=voters,
+                            challenged=challenged, devices=2, mix_servers=mix_servers, rng=rng)
     mix = simulate_mixing(sim)
     write_simulated_election(sim, root)
     fingerprint = write_simulated_mix(sim, mix, root)

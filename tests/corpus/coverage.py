@@ -24,8 +24,8 @@ each re-sealing index.json as the attacker would:
     cryptographic or binding check can refuse it.
 
 Every mutation must be refused (test_coverage.py).  :func:`default_selection` picks what
-the default test run executes: every field path at least once per category (per kind of
-swap), every variant at least once per document and line kind; ``PILWU_EXHAUSTIVE=1``
+the default test run executes: every leaf field path at least once per category (per kind
+of swap), every variant at least once per document and line kind; ``PILWU_EXHAUSTIVE=1``
 runs every mutation: every leaf and object of every line, with every variant.
 """
 
@@ -320,9 +320,12 @@ def variant_class(m: CoverMutation) -> str:
 
 
 def coverage_key(m: CoverMutation) -> tuple[str, str]:
-    """What the default run covers once: the field path and the category (a swap: its
-    variant, since a swap with another line and one inside the line, of a leaf or of a
-    whole object, are different attacks)."""
+    """What the default run covers once: a leaf's field path with the category (a swap:
+    with its variant, since a swap with another line and one inside the line are different
+    attacks); a whole object or list swapped, once per document or line kind and variant
+    (its leaves are each swapped on their own)."""
+    if m.variant.endswith("-object"):
+        return unit_of(m), m.variant
     return m.field, m.variant if m.category == "swap" else m.category
 
 
@@ -332,9 +335,9 @@ def unit_of(m: CoverMutation) -> str:
 
 
 def default_selection(mutations: list[CoverMutation], seed: str = "pilwu-coverage-1") -> list[CoverMutation]:
-    """The default run: per field path and category (:func:`coverage_key`) the mutation
-    whose id hashes first, so that every field path of every document and line kind is
-    changed, swapped and replaced at least once; then, per document or line kind and
+    """The default run: per leaf field path and category (:func:`coverage_key`) the
+    mutation whose id hashes first, so that every field path of every document and line
+    kind is changed, swapped and replaced at least once; then, per document or line kind and
     variant class, one more where that variant was not picked yet (every variant meets
     every kind); and every mutation classified harmless or gap (so that the tables are
     checked).  Deterministic, in generation order."""

@@ -8,8 +8,9 @@ group pilwu-test-512; the tamper corpus mutates these two (:data:`RECORDS`).
 The field-coverage test (:data:`COVERAGE_RECORDS`) also mutates ``plain`` (homomorphic,
 no ballot challenged, every trustee present, so a share that is verified but not
 combined is published) and ``write-ins`` (P-256: a kuwu contest with one write-in
-element through 2 mix servers, 3 voters of which 1 challenges, every trustee present, so a
-tally share and a mix decryption share that are verified but not combined are published).
+element through 2 mix servers, 4 voters of which 2 challenge, so that two reveals can be
+swapped, and every trustee present, so that a tally share and a mix decryption share that
+are verified but not combined are published).
 
 Keys and nonces are fresh on every run; the *structure* (files, fields, lines) is fixed,
 so the mutation ids are stable.
@@ -60,8 +61,8 @@ def write_record(name: str, root: Path) -> tuple[Group, PublicKey]:
     if name in ("mixed", "write-ins"):
         write_ins = name == "write-ins"
         group = get_group("P-256") if write_ins else get_group(GROUP, allow_test=True)
-        election = write_mixed_election(group, root, voters=3, mix_servers=2, seed=2024, write_ins=write_ins,
-                                        absent=int(not write_ins))
+        election = write_mixed_election(group, root, voters=3 + write_ins, mix_servers=2, seed=2024,
+                                        write_ins=write_ins, absent=int(not write_ins), challenged=1 + write_ins)
         return group, election.sim.context.joint_key
     raise ValueError(name)  # pragma: no cover - programming error
 
