@@ -38,7 +38,7 @@ from typing import TypeVar
 from Crypto.PublicKey import ECC
 
 from pilwu_crypto.cli.setup import new_signing_key
-from pilwu_crypto.cli.steps import EXIT_OK, Refused, say, step_command
+from pilwu_crypto.cli.steps import EXIT_OK, Refused, keygen_options, say, step_command
 from pilwu_crypto.cli.trustee import allow_group, read_passphrase, require_verified
 from pilwu_crypto.election.mixnet import MixServer, mix_generators, run_stage, verify_chain
 from pilwu_crypto.election.setup import key_fingerprint
@@ -149,11 +149,7 @@ def register(sub: argparse._SubParsersAction[_P]) -> None:
     steps = mix.add_subparsers(dest="step", required=True, metavar="STEP")
 
     p = steps.add_parser("keygen", help="create a mix server's signing key and public registration")
-    p.add_argument("--id", required=True, help="this mix server's id")
-    p.add_argument("--key", required=True, metavar="KEYFILE", help="the private key file to create (mode 0600)")
-    p.add_argument("--registration", required=True, metavar="REG.json", help="the public registration to write")
-    p.add_argument("--force", action="store_true", help="replace existing files (a new key)")
-    _passphrase_option(p)
+    keygen_options(p, "mix server")
     p.set_defaults(func=_command("keygen", cmd_keygen))
 
     p = steps.add_parser("stage", help="check the record's mix chain, run and add the next stage")

@@ -46,7 +46,7 @@ from typing import TypeVar
 
 from pilwu_crypto.algebra.group import Element, Group
 from pilwu_crypto.cli import render
-from pilwu_crypto.cli.steps import EXIT_OK, Misuse, Refused, hex_prefix, say
+from pilwu_crypto.cli.steps import EXIT_OK, Refused, hex_prefix, read_input_document, say
 from pilwu_crypto.cli.trustee import (
     allow_group,
     ballot_box_option,
@@ -70,7 +70,7 @@ from pilwu_crypto.election.mixnet import (
 )
 from pilwu_crypto.errors import MalformedRecord, PilwuError
 from pilwu_crypto.proofs.shuffle import CiphertextVector
-from pilwu_crypto.record.codec import dumps_canonical, parse_json
+from pilwu_crypto.record.codec import dumps_canonical
 from pilwu_crypto.record.io import RecordReader, atomic_write, reopen_record
 from pilwu_crypto.record.layout import MAX_MIX_DOCUMENT_BYTES, MIX_RESULT_PATH, RESULT_PATH
 from pilwu_crypto.record.mixcodec import (
@@ -169,20 +169,8 @@ def cmd_mix_decrypt(args: argparse.Namespace) -> int:
 def read_share_file(path: Path, group: Group) -> MixDecryptionShare:
     """A share file written by ``mix-decrypt``: Misuse if it cannot be read at all,
     MalformedRecord ``path: reason`` if it is not such a document."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_MIX_DOCUMENT_BYTES + 1)
-    except FileNotFoundError:
-        raise Misuse(f"{path}: no such share file") from None
-    except OSError as exc:
-        raise Misuse(f"{path}: cannot be read ({exc.strerror or 'error'})") from None
-    if len(data) > MAX_MIX_DOCUMENT_BYTES:
-        raise MalformedRecord(f"{path}: larger than the {MAX_MIX_DOCUMENT_BYTES}-byte limit of a mix decryption "
-                              "document")
-    try:
-        return mix_decryption_share_from_json(group, parse_json(data))
-    except PilwuError as exc:
-        raise MalformedRecord(f"{path}: {exc}") from None
+    return read_input_document(path, MAX_MIX_DOCUMENT_BYTES, "mix decryption",
+                               lambda v: mix_decryption_share_from_json(group, v), "share file")
 
 
 def _checked_shares(context: ElectionContext, final: Sequence[CiphertextVector], paths: Sequence[str],

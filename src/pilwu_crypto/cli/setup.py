@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 from Crypto.PublicKey import ECC
 from Crypto.PublicKey.ECC import EccKey
 
-from pilwu_crypto.cli.steps import EXIT_OK, Misuse, Refused, say, step_command
+from pilwu_crypto.cli.steps import EXIT_OK, Misuse, Refused, keygen_options, read_input_document, say, step_command
 from pilwu_crypto.cli.trustee import read_passphrase
 from pilwu_crypto.election.device import DeviceRegistration, VotingDevice
 from pilwu_crypto.election.mixnet import MixServerRegistration
@@ -42,7 +42,6 @@ from pilwu_crypto.record.codec import (
     _header,
     device_registration_from_json,
     dumps_canonical,
-    parse_json,
 )
 from pilwu_crypto.record.io import atomic_write
 from pilwu_crypto.record.layout import MAX_DOCUMENT_BYTES
@@ -109,20 +108,8 @@ def cmd_device_keygen(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _read(path: Path, decode: Callable[[Any], Any]) -> Any:
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_DOCUMENT_BYTES + 1)
-    except FileNotFoundError:
-        raise Misuse(f"{path}: no such file") from None
-    except OSError as exc:
-        raise Misuse(f"{path}: cannot be read ({exc.strerror or 'error'})") from None
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise Refused(f"{path}: larger than the {MAX_DOCUMENT_BYTES}-byte limit of a JSON document")
-    try:
-        return decode(parse_json(data))
-    except PilwuError as exc:
-        raise Refused(f"{path}: {exc}") from None
+def _read(path: Path, decode: Callable[[Any], _R]) -> _R:
+    return read_input_document(path, MAX_DOCUMENT_BYTES, "JSON", decode)
 
 
 def cmd_combine(args: argparse.Namespace) -> int:
@@ -151,12 +138,7 @@ def register(sub: argparse._SubParsersAction[_P]) -> None:
                             description="A voting device's Ed25519 key, created before the key ceremony.")
     steps = device.add_subparsers(dest="step", required=True, metavar="STEP")
     p = steps.add_parser("keygen", help="create a device's signing key and public registration")
-    p.add_argument("--id", required=True, help="the device's id")
-    p.add_argument("--key", required=True, metavar="KEYFILE", help="the private key file to create (mode 0600)")
-    p.add_argument("--registration", required=True, metavar="REG.json", help="the public registration to write")
-    p.add_argument("--force", action="store_true", help="replace existing files (a new key)")
-    p.add_argument("--passphrase-file", metavar="PATH",
-                   help="read the passphrase from the first line of PATH (else $PILWU_PASSPHRASE, else a prompt)")
+    keygen_options(p, "device")
     p.set_defaults(func=step_command("device", "keygen", cmd_device_keygen))
 
     setup = sub.add_parser("setup", help="the election setup: devices and mix servers with their keys",
